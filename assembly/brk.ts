@@ -1,0 +1,44 @@
+// brk: the one module that calls memory.grow.
+//
+// The heap's end (brk) moves up by exactly the bytes asked for. Memory pages are grown behind it,
+// only as many as needed to cover the new end, so memory stays within one page of the extent.
+// WebAssembly memory never shrinks, so neither does brk.
+
+import { BRK_LIMIT, PAGE_BITS, PAGE_SIZE } from "./common";
+import { ST } from "./state";
+
+/**
+ * Makes sure that memory covers [0, end). Returns the number of memory.grow calls made (0 or 1),
+ * or -1 when memory cannot grow that far (the engine refused, or `end` is past `limit`).
+ */
+export function coverMemory(end: u64, limit: u64): i32 {
+  const have = <u64>memory.size() << PAGE_BITS;
+  if (end <= have) return 0;
+  if (end > limit) return -1;
+  const pages = <i32>((end - have + <u64>PAGE_SIZE - 1) >> PAGE_BITS);
+  return memory.grow(pages) < 0 ? -1 : 1;
+}
+
+/** The highest address this heap may use: its maxPages, and never past BRK_LIMIT. */
+// @ts-ignore: decorator
+@inline export function heapLimit(maxPages: u32): u64 {
+  const bytes = <u64>maxPages << PAGE_BITS;
+  return bytes < BRK_LIMIT ? bytes : BRK_LIMIT;
+}
+
+/**
+ * Moves brk up by `bytes` (a multiple of 8) and returns the old brk, or 0 when the heap cannot
+ * grow. The new bytes above the old brk have never been written: they are zero.
+ */
+export function sbrk(bytes: usize): usize {
+  const st = ST();
+  const old = <usize>st.brk;
+  const end = <u64>old + <u64>bytes;
+  const limit = heapLimit(st.maxPages);
+  if (end > limit) return 0;
+  const grew = coverMemory(end, limit);
+  if (grew < 0) return 0;
+  st.growCalls += <u32>grew;
+  st.brk = <u32>end;
+  return old;
+}

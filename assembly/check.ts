@@ -1,0 +1,117 @@
+// The heap checker: one walk over every block and, in step with it, over the free list.
+//
+// The invariants, by number. heap_check returns the number of the first one that fails (0 when
+// all hold) and leaves the offending address in the state's checkAddress.
+//
+//   I1  The state is sound: magic set, policy and coalescing mode in range, heapStart where the
+//       layout puts it, brk 8-aligned, heapStart + 12 <= brk <= memory bytes, and brk within
+//       maximumPages.
+//   I2  The prologue is intact: its header is PROLOGUE_SIZE | L | U.
+//   I3  Every block's size is a multiple of 8 and at least MIN_BLOCK.
+//   I4  Every payload is 8-aligned.
+//   I5  No block runs past the epilogue: block + size <= brk - 4.
+//   I6  The walk ends exactly at the epilogue, a used header of size 0 at brk - 4, so
+//       PROLOGUE_SIZE + (sum of block sizes) + EPILOGUE_SIZE == extent.
+//   I7  Each block's L bit (and the epilogue's) equals its left neighbour's U bit.
+//   I8  A free block's footer equals its size.
+//   I9  Under immediate coalescing, no two free blocks are adjacent.
+//   I10 The free list holds exactly the free blocks, in ascending address order, with
+//       PREV(NEXT(b)) == b throughout.
+//   I11 The statistics agree with the walk: usedBytes == sum of used sizes, usedBlocks and
+//       freeBlocks == the counts, usedBytes <= peakUsedBytes.
+//   I12 The rover is the sentinel or a block on the free list.
+
+import { AL_MASK, Coalesce, COALESCE_COUNT, PAGE_BITS, POLICY_COUNT } from "./common";
+import {
+  EPILOGUE_SIZE, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
+  SIZE, USED, block2mem,
+} from "./block";
+import { heapLimit } from "./brk";
+import { HEAP_START, SENTINEL, ST, STATE_MAGIC } from "./state";
+
+/** Records where invariant `n` failed and returns `n`. */
+function violated(n: u32, address: usize): u32 {
+  ST().checkAddress = <u32>address;
+  return n;
+}
+
+/** Walks the heap. Returns 0 when every invariant holds, else the first failing one's number. */
+export function checkHeap(): u32 {
+  const st = ST();
+  const s = SENTINEL();
+  const start = <usize>st.heapStart;
+  const brk = <usize>st.brk;
+  const stateAddr = changetype<usize>(st);
+
+  // I1
+  if (st.magic != STATE_MAGIC || st.policy >= POLICY_COUNT || st.coalesce >= COALESCE_COUNT) {
+    return violated(1, stateAddr);
+  }
+  if (start != HEAP_START() || (brk & AL_MASK) != 0 || <u64>start + PROLOGUE_SIZE + EPILOGUE_SIZE > <u64>brk) {
+    return violated(1, stateAddr);
+  }
+  if (<u64>brk > (<u64>memory.size() << PAGE_BITS) || <u64>brk > heapLimit(st.maxPages)) {
+    return violated(1, stateAddr);
+  }
+  // I2
+  if (HEADER(start) != (<u32>PROLOGUE_SIZE | USED | LEFT_USED)) return violated(2, start);
+
+  const epilogue = brk - EPILOGUE_SIZE;
+  const immediate = st.coalesce == Coalesce.IMMEDIATE;
+  let leftUsed = true;
+  let usedBytes: usize = 0;
+  let usedBlocks: u32 = 0;
+  let freeBlocks: u32 = 0;
+  let expect = NEXT(s);                     // the next free block the list promises
+  let prevFree = s;
+  let roverSeen = <usize>st.rover == s;
+  let b = start + PROLOGUE_SIZE;
+  while (b != epilogue) {
+    const h = HEADER(b);
+    const size = SIZE(b);
+    const used = (h & USED) != 0;
+    if ((size & AL_MASK) != 0 || size < MIN_BLOCK) return violated(3, b);
+    if ((block2mem(b) & AL_MASK) != 0) return violated(4, b);
+    if (size > epilogue - b) return violated(5, b);
+    if (((h & LEFT_USED) != 0) != leftUsed) return violated(7, b);
+    if (used) {
+      usedBytes += size;
+      usedBlocks += 1;
+    } else {
+      if (FOOTER(b, size) != size) return violated(8, b);
+      if (immediate && !leftUsed) return violated(9, b);
+      if (b != expect || PREV(b) != prevFree) return violated(10, b);
+      if (<usize>st.rover == b) roverSeen = true;
+      prevFree = b;
+      expect = NEXT(b);
+      freeBlocks += 1;
+    }
+    leftUsed = used;
+    b += size;
+  }
+  // I6
+  if (SIZE(b) != 0 || (HEADER(b) & USED) == 0) return violated(6, b);
+  // I7 for the epilogue
+  if (((HEADER(b) & LEFT_USED) != 0) != leftUsed) return violated(7, b);
+  // I10: the list ends where the free blocks end, and its tail agrees
+  if (expect != s || PREV(s) != prevFree) return violated(10, expect != s ? expect : s);
+  // I11
+  if (usedBytes != <usize>st.usedBytes || usedBlocks != st.usedBlocks || freeBlocks != st.freeBlocks ||
+      st.usedBytes > st.peakUsedBytes) {
+    return violated(11, stateAddr);
+  }
+  // I12
+  if (!roverSeen) return violated(12, <usize>st.rover);
+  return 0;
+}
+
+/** The largest free block's size, from a walk of the free list. */
+export function largestFree(): usize {
+  const s = SENTINEL();
+  let best: usize = 0;
+  for (let b = NEXT(s); b != s; b = NEXT(b)) {
+    const size = SIZE(b);
+    if (size > best) best = size;
+  }
+  return best;
+}

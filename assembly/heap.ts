@@ -1,0 +1,348 @@
+// malloc, free, calloc, realloc, aligned allocation and usable size: the algorithm steps,
+// built on the block layout (block.ts), the free list (freelist.ts), the placement policies
+// (fit/), coalescing (coalesce.ts) and brk (brk.ts).
+
+import {
+  AL_MASK, AL_SIZE, COALESCE_COUNT, Coalesce, ErrorCode, MAX_PAGES, PAGE_BITS, POLICY_COUNT, Policy,
+} from "./common";
+import {
+  BLOCK_OVERHEAD, EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, ISLEFTUSED, ISUSED, LEFT_USED,
+  MAX_REQUEST, MIN_BLOCK, NEXT, PROLOGUE_SIZE, SETFOOTER, SETHEADER, SETLEFTUSED, SIZE, USED,
+  GETFREELEFT, block2mem, mem2block, request2size,
+} from "./block";
+import { coverMemory, heapLimit, sbrk } from "./brk";
+import { coalesceAll, release } from "./coalesce";
+import { listRemove, listReplace } from "./freelist";
+import { findBestFit } from "./fit/best";
+import { findFirstFit } from "./fit/first";
+import { findNextFit } from "./fit/next";
+import {
+  DEFAULT_COALESCE, DEFAULT_POLICY, HEAP_START, SENTINEL, ST, STATE_MAGIC,
+} from "./state";
+
+// ─── Setting up ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Lays out an empty heap: the state, a prologue and an epilogue, with memory grown to at least
+ * `initialPages`. Returns an ErrorCode: BAD_CONFIG for values out of range or a heap that is
+ * already set up, OUT_OF_MEMORY when memory cannot grow to `initialPages`.
+ */
+export function setupHeap(policy: u32, coalesce: u32, initialPages: u32, maxPages: u32): u32 {
+  const st = ST();
+  if (isSetUp()) return ErrorCode.BAD_CONFIG;
+  if (policy >= POLICY_COUNT || coalesce >= COALESCE_COUNT) return ErrorCode.BAD_CONFIG;
+  if (maxPages == 0 || maxPages > MAX_PAGES || initialPages > maxPages) return ErrorCode.BAD_CONFIG;
+  const start = HEAP_START();
+  const end = <u64>start + PROLOGUE_SIZE + EPILOGUE_SIZE;
+  const limit = heapLimit(maxPages);
+  if (end > limit) return ErrorCode.OUT_OF_MEMORY;
+  const wanted = <u64>initialPages << PAGE_BITS;
+  const grew = coverMemory(wanted > end ? wanted : end, limit);
+  if (grew < 0) return ErrorCode.OUT_OF_MEMORY;
+
+  st.policy = policy;
+  st.coalesce = coalesce;
+  st.maxPages = maxPages;
+  st.heapStart = <u32>start;
+  st.brk = <u32>end;
+  const s = SENTINEL();
+  st.sentinel = 0;
+  st.head = <u32>s;
+  st.tail = <u32>s;
+  st.rover = <u32>s;
+  st.lastError = ErrorCode.OK;
+  st.errorAddress = 0;
+  st.usedBytes = 0;
+  st.usedBlocks = 0;
+  st.peakUsedBytes = 0;
+  st.freeBlocks = 0;
+  st.growCalls = <u32>grew;
+  st.checkAddress = 0;
+  st.bytesCleared = 0;
+  SETHEADER(start, <u32>PROLOGUE_SIZE | USED | LEFT_USED);
+  store<u32>(start + BLOCK_OVERHEAD, 0);
+  SETHEADER(start + PROLOGUE_SIZE, USED | LEFT_USED);
+  st.magic = STATE_MAGIC;                   // last: only a complete heap counts as set up
+  return ErrorCode.OK;
+}
+
+/**
+ * Whether this memory holds a heap. Memory may not yet reach the state (a module with no data
+ * starts with 0 pages), and reading it then would trap.
+ */
+// @ts-ignore: decorator
+@inline function isSetUp(): bool {
+  return (<u64>memory.size() << PAGE_BITS) >= <u64>HEAP_START() && ST().magic == STATE_MAGIC;
+}
+
+/** Sets the heap up with the defaults if nothing has yet. Every entry point calls this first. */
+// @ts-ignore: decorator
+@inline export function ensureHeap(): void {
+  if (!isSetUp()) setupHeap(DEFAULT_POLICY, DEFAULT_COALESCE, 0, MAX_PAGES);
+}
+
+/** Records an error for the host to read back, and returns 0 (the failed call's result). */
+function fail(code: u32, address: usize): usize {
+  const st = ST();
+  st.lastError = code;
+  st.errorAddress = <u32>address;
+  return 0;
+}
+
+/** Adds `bytes` to the bytes in use, keeping the peak. */
+// @ts-ignore: decorator
+@inline function addUsed(bytes: usize): void {
+  const st = ST();
+  const used = st.usedBytes + <u32>bytes;
+  st.usedBytes = used;
+  if (used > st.peakUsedBytes) st.peakUsedBytes = used;
+}
+
+// ─── Checking a pointer ────────────────────────────────────────────────────────────────────────
+
+/**
+ * Whether `ptr` looks like the payload of a live block: inside the heap, aligned, with a
+ * plausible used header whose right neighbour agrees that it is used. Returns OK,
+ * DOUBLE_FREE (a plausible free block) or INVALID_POINTER. These checks are O(1); a pointer
+ * into the middle of a payload whose bytes mimic a header can pass them.
+ */
+function validate(ptr: usize): u32 {
+  const st = ST();
+  const b = ptr - BLOCK_OVERHEAD;
+  const epilogue = <usize>st.brk - EPILOGUE_SIZE;
+  if ((ptr & AL_MASK) != 0) return ErrorCode.INVALID_POINTER;
+  if (b < <usize>st.heapStart + PROLOGUE_SIZE || b > epilogue - MIN_BLOCK) return ErrorCode.INVALID_POINTER;
+  const h = HEADER(b);
+  const size = <usize>(h & ~FLAGS_MASK);
+  if ((h & ~(USED | LEFT_USED) & FLAGS_MASK) != 0) return ErrorCode.INVALID_POINTER;
+  if (size < MIN_BLOCK || size > epilogue - b) return ErrorCode.INVALID_POINTER;
+  if ((h & USED) == 0) {
+    return FOOTER(b, size) == size ? ErrorCode.DOUBLE_FREE : ErrorCode.INVALID_POINTER;
+  }
+  return ISLEFTUSED(b + size) ? ErrorCode.OK : ErrorCode.INVALID_POINTER;
+}
+
+// ─── Placing ───────────────────────────────────────────────────────────────────────────────────
+
+/** The free block the heap's policy picks for `size` bytes, or 0. */
+// @ts-ignore: decorator
+@inline function findFit(size: usize): usize {
+  const policy = ST().policy;
+  if (policy == Policy.FIRST_FIT) return findFirstFit(size);
+  if (policy == Policy.BEST_FIT) return findBestFit(size);
+  return findNextFit(size);
+}
+
+/**
+ * Allocates `size` bytes from the free block `b`, keeping its low end. A remainder of at least
+ * MIN_BLOCK is split off and stays free, in `b`'s place on the list; the rover moves to it.
+ */
+function place(b: usize, size: usize): void {
+  const st = ST();
+  const bsize = SIZE(b);
+  const rem = bsize - size;
+  if (rem >= MIN_BLOCK) {
+    const r = b + size;
+    SETHEADER(r, <u32>rem | LEFT_USED);
+    SETFOOTER(r, rem);
+    listReplace(b, r);
+    st.rover = <u32>r;
+    SETHEADER(b, <u32>size | USED | (HEADER(b) & LEFT_USED));
+  } else {
+    st.rover = <u32>NEXT(b);
+    listRemove(b);
+    SETHEADER(b, HEADER(b) | USED);
+    SETLEFTUSED(b + bsize);
+  }
+}
+
+/**
+ * Grows the heap by its shortfall and returns a used block of exactly `size` bytes at the end,
+ * or 0 when brk cannot move. A free block at the end is extended rather than skipped. No word
+ * above the old brk is written except the new epilogue, so a fresh block's payload is zero.
+ */
+function growFor(size: usize): usize {
+  const ep = <usize>ST().brk - EPILOGUE_SIZE;
+  if (!ISLEFTUSED(ep)) {
+    const last = GETFREELEFT(ep);
+    if (!sbrk(size - SIZE(last))) return 0;
+    listRemove(last);
+    SETHEADER(last, <u32>size | USED | (HEADER(last) & LEFT_USED));
+    SETHEADER(last + size, USED | LEFT_USED);
+    return last;
+  }
+  if (!sbrk(size)) return 0;
+  SETHEADER(ep, <u32>size | USED | LEFT_USED);  // the old epilogue becomes the new block
+  SETHEADER(ep + size, USED | LEFT_USED);
+  return ep;
+}
+
+/** Splits the used block `b` down to `size` bytes when the rest makes a block, and frees the rest. */
+function shrink(b: usize, size: usize): void {
+  const rem = SIZE(b) - size;
+  if (rem < MIN_BLOCK) return;
+  SETHEADER(b, <u32>size | (HEADER(b) & (USED | LEFT_USED)));
+  const r = b + size;
+  SETHEADER(r, <u32>rem | USED | LEFT_USED);
+  ST().usedBytes -= <u32>rem;
+  release(r);
+}
+
+// ─── The entry points ──────────────────────────────────────────────────────────────────────────
+
+/** malloc: a payload of at least `n` bytes, 8-aligned, or 0 when the heap cannot grow. */
+export function allocate(n: usize): usize {
+  ensureHeap();
+  if (n > MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+  const size = request2size(n);
+  let b = findFit(size);
+  if (b == 0 && ST().coalesce == Coalesce.DEFERRED && coalesceAll() != 0) b = findFit(size);
+  if (b != 0) {
+    place(b, size);
+  } else {
+    b = growFor(size);
+    if (b == 0) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+  }
+  const st = ST();
+  addUsed(SIZE(b));
+  st.usedBlocks += 1;
+  return block2mem(b);
+}
+
+/** free: returns OK (also for 0), DOUBLE_FREE or INVALID_POINTER; on an error nothing changes. */
+export function deallocate(ptr: usize): u32 {
+  if (ptr == 0) return ErrorCode.OK;
+  ensureHeap();
+  const err = validate(ptr);
+  if (err != ErrorCode.OK) {
+    fail(err, ptr);
+    return err;
+  }
+  const b = mem2block(ptr);
+  const st = ST();
+  st.usedBytes -= <u32>SIZE(b);
+  st.usedBlocks -= 1;
+  release(b);
+  return ErrorCode.OK;
+}
+
+/**
+ * calloc: `count * size` zeroed bytes, or 0 when the product overflows or the heap cannot grow.
+ * Bytes at or above the old brk have never been written, so only the part below it is cleared.
+ */
+export function callocate(count: usize, size: usize): usize {
+  ensureHeap();
+  const total = <u64>count * <u64>size;
+  if (total > <u64>MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+  const st = ST();
+  const fresh = <usize>st.brk;
+  const p = allocate(<usize>total);
+  if (p != 0) {
+    const end = p + <usize>total;
+    const dirtyEnd = end < fresh ? end : fresh;
+    if (dirtyEnd > p) {
+      memory.fill(p, 0, dirtyEnd - p);
+      st.bytesCleared += <u64>(dirtyEnd - p);
+    }
+  }
+  return p;
+}
+
+/**
+ * realloc: resizes the block at `ptr` to at least `n` bytes, keeping its contents up to the
+ * smaller size. Shrinks in place; grows in place into a free right neighbour or at the heap's
+ * end; otherwise moves. Returns the (possibly new) payload, or 0 with the old block untouched
+ * (bad pointer, or no memory). realloc(0, n) is malloc(n); realloc(p, 0) shrinks p to the
+ * minimum block and returns p.
+ */
+export function reallocate(ptr: usize, n: usize): usize {
+  if (ptr == 0) return allocate(n);
+  ensureHeap();
+  const err = validate(ptr);
+  if (err != ErrorCode.OK) return fail(err, ptr);
+  if (n > MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+  const st = ST();
+  const size = request2size(n);
+  const b = mem2block(ptr);
+  const cur = SIZE(b);
+  if (size <= cur) {
+    shrink(b, size);
+    return ptr;
+  }
+  const flags = HEADER(b) & (USED | LEFT_USED);
+  const right = b + cur;
+  const epilogue = <usize>st.brk - EPILOGUE_SIZE;
+  if (!ISUSED(right)) {
+    const total = cur + SIZE(right);
+    if (total >= size) {                    // the free right neighbour is enough
+      listRemove(right);
+      SETHEADER(b, <u32>total | flags);
+      SETLEFTUSED(b + total);
+      addUsed(total - cur);
+      shrink(b, size);
+      return ptr;
+    }
+    if (right + SIZE(right) == epilogue && sbrk(size - total) != 0) {
+      listRemove(right);                    // the right neighbour ends the heap: take it and grow
+      SETHEADER(b, <u32>size | flags);
+      SETHEADER(b + size, USED | LEFT_USED);
+      addUsed(size - cur);
+      return ptr;
+    }
+  } else if (right == epilogue && sbrk(size - cur) != 0) {
+    SETHEADER(b, <u32>size | flags);        // this block ends the heap: grow it
+    SETHEADER(b + size, USED | LEFT_USED);
+    addUsed(size - cur);
+    return ptr;
+  }
+  const q = allocate(n);
+  if (q == 0) return 0;
+  memory.copy(q, ptr, cur - BLOCK_OVERHEAD);
+  st.usedBytes -= <u32>cur;
+  st.usedBlocks -= 1;
+  release(b);
+  return q;
+}
+
+/**
+ * Aligned allocation: a payload of at least `n` bytes whose address is a multiple of `align`
+ * (a power of two). Over-allocates by the alignment, then frees the gap in front and the tail.
+ */
+export function allocateAligned(align: usize, n: usize): usize {
+  ensureHeap();
+  if (align == 0 || (align & (align - 1)) != 0) return fail(ErrorCode.BAD_ALIGNMENT, align);
+  if (align <= AL_SIZE) return allocate(n);
+  const padded = <u64>(n < MIN_BLOCK ? MIN_BLOCK : n) + <u64>align + <u64>AL_SIZE;
+  if (padded > <u64>MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+  const p0 = allocate(<usize>padded);
+  if (p0 == 0) return 0;
+  let p1 = (p0 + align - 1) & ~(align - 1);
+  if (p1 != p0) {
+    if (p1 - p0 < MIN_BLOCK) p1 += align;   // the gap in front must hold a free block
+    const b0 = mem2block(p0);
+    const b1 = mem2block(p1);
+    const gap = p1 - p0;
+    SETHEADER(b1, <u32>(SIZE(b0) - gap) | USED);
+    SETHEADER(b0, <u32>gap | USED | (HEADER(b0) & LEFT_USED));
+    ST().usedBytes -= <u32>gap;             // b1 takes b0's place in usedBlocks
+    release(b0);
+  }
+  shrink(mem2block(p1), request2size(n));
+  return p1;
+}
+
+/** The usable bytes of the live block at `ptr`: its size less the header. 0 for 0 or a bad pointer. */
+export function usableSize_(ptr: usize): usize {
+  if (ptr == 0) return 0;
+  ensureHeap();
+  const err = validate(ptr);
+  if (err != ErrorCode.OK) return fail(err, ptr);
+  return SIZE(mem2block(ptr)) - BLOCK_OVERHEAD;
+}
+
+/** Sets the heap up with explicit choices. See setupHeap. */
+export function configure(policy: u32, coalesce: u32, initialPages: u32, maxPages: u32): u32 {
+  const err = setupHeap(policy, coalesce, initialPages, maxPages);
+  if (err != ErrorCode.OK) fail(err, 0);
+  return err;
+}

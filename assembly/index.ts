@@ -1,0 +1,106 @@
+// wasmalloc: malloc, free, calloc and realloc for WebAssembly linear memory.
+//
+// This file is the package's AssemblyScript entry ("wasmalloc/assembly") and the module that the
+// JS package builds. It needs no init call: the heap sets itself up on first use, at
+// __heap_base, with first fit and immediate coalescing, unless heap_configure comes first.
+// It imports nothing but env.abort, and it never allocates through AssemblyScript's runtime.
+//
+// Sizes and pointers are usize (u32). Every function documents what it does with 0, huge and
+// foreign values; there are no negative or NaN values at this level.
+
+
+import {
+  allocate, allocateAligned, callocate, configure, deallocate, ensureHeap, reallocate, usableSize_,
+} from "./heap";
+import { checkHeap } from "./check";
+import { readStat } from "./stats";
+import { ST } from "./state";
+
+/**
+ * At least `size` bytes, 8-aligned, uninitialised. malloc(0) returns a unique minimum block
+ * (12 usable bytes). Returns 0 when the heap cannot grow enough, including for sizes above
+ * 2^32 - 65537, which no wasm32 heap can hold.
+ */
+export function malloc(size: usize): usize {
+  return allocate(size);
+}
+
+/**
+ * Frees the block whose payload is `ptr`. free(0) does nothing. Returns 0 on success; for a
+ * pointer that is not a live payload it changes nothing and returns ErrorCode.DOUBLE_FREE (1,
+ * the block is already free) or ErrorCode.INVALID_POINTER (2, anything else).
+ */
+export function free(ptr: usize): i32 {
+  return <i32>deallocate(ptr);
+}
+
+/**
+ * `count * size` zeroed bytes. Returns 0 when the product overflows 32 bits or the heap cannot
+ * grow. calloc(0, n) and calloc(n, 0) behave like malloc(0).
+ */
+export function calloc(count: usize, size: usize): usize {
+  return callocate(count, size);
+}
+
+/**
+ * Resizes the block at `ptr` to at least `size` bytes and returns its payload, which moves only
+ * when it cannot grow in place. realloc(0, size) is malloc(size); realloc(ptr, 0) shrinks the
+ * block to the minimum and returns ptr. Returns 0, leaving the old block as it was, when the heap
+ * cannot grow or `ptr` is not a live payload (heap_last_error tells which).
+ */
+export function realloc(ptr: usize, size: usize): usize {
+  return reallocate(ptr, size);
+}
+
+/**
+ * At least `size` bytes at an address that is a multiple of `alignment`, a power of two.
+ * Alignments up to 8 cost nothing extra. Returns 0 for an alignment that is 0 or not a power
+ * of two (ErrorCode.BAD_ALIGNMENT), or when the heap cannot grow.
+ */
+export function alignedAlloc(alignment: usize, size: usize): usize {
+  return allocateAligned(alignment, size);
+}
+
+/** The bytes usable at `ptr` (at least what was asked for). 0 for 0 and for a bad pointer. */
+export function usableSize(ptr: usize): usize {
+  return usableSize_(ptr);
+}
+
+/**
+ * Sets the heap up with a policy (0 first fit, 1 next fit, 2 best fit), a coalescing mode
+ * (0 immediate, 1 deferred), memory grown to `initialPages` and never past `maximumPages`
+ * (1..65536). Must come before any other call. Returns 0, ErrorCode.BAD_CONFIG or
+ * ErrorCode.OUT_OF_MEMORY.
+ */
+export function heap_configure(policy: u32, coalesce: u32, initialPages: u32, maximumPages: u32): i32 {
+  return <i32>configure(policy, coalesce, initialPages, maximumPages);
+}
+
+/** Walks the heap: 0 when it is sound, else the number of the first invariant that fails. */
+export function heap_check(): i32 {
+  ensureHeap();
+  return <i32>checkHeap();
+}
+
+/** The address where the last failing heap_check stopped. */
+export function heap_check_address(): usize {
+  return <usize>ST().checkAddress;
+}
+
+/** The ErrorCode of the last call that failed (not cleared by calls that succeed). */
+export function heap_last_error(): i32 {
+  ensureHeap();
+  return <i32>ST().lastError;
+}
+
+/** The pointer or alignment that went with heap_last_error, or 0. */
+export function heap_error_address(): usize {
+  return <usize>ST().errorAddress;
+}
+
+/** Statistic number `i` (see stats.ts), or NaN for an unknown index. */
+export function heap_stat(i: u32): f64 {
+  ensureHeap();
+  return readStat(i);
+}
+

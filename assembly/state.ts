@@ -1,0 +1,71 @@
+// The heap's state: one struct in linear memory at __heap_base, never in wasm globals or data
+// segments. It is set up lazily by the first call, so an instance that attaches to memory that
+// already holds a heap finds it as it is.
+
+import { AL_MASK, WORD, Policy, Coalesce } from "./common";
+
+/** Marks an initialised state ("wasm" in ASCII). */
+// @ts-ignore: decorator
+@inline export const STATE_MAGIC: u32 = 0x6D736177;
+
+/** The heap's bookkeeping, as a view over raw memory. */
+@unmanaged export class HeapState {
+  /** STATE_MAGIC once the heap is set up. */
+  magic: u32;
+  /** A Policy. */
+  policy: u32;
+  /** A Coalesce mode. */
+  coalesce: u32;
+  /** The heap never grows memory past this many pages. */
+  maxPages: u32;
+  /** The prologue's header: the first byte of the extent. */
+  heapStart: u32;
+  /** The end of the heap; the epilogue is the word below it. */
+  brk: u32;
+  /** The free list's sentinel. Its header word is never read... */
+  sentinel: u32;
+  /** ...and these two sit where a free block's NEXT and PREV links sit: head and tail. */
+  head: u32;
+  tail: u32;
+  /** Next fit resumes its search here (a free block, or the sentinel). */
+  rover: u32;
+  /** The last ErrorCode any entry point reported. */
+  lastError: u32;
+  /** The address that went with lastError, or the block where heap_check stopped. */
+  errorAddress: u32;
+  /** Bytes in used blocks, headers included. */
+  usedBytes: u32;
+  /** Used blocks, not counting the prologue. */
+  usedBlocks: u32;
+  /** The high-water mark of usedBytes. */
+  peakUsedBytes: u32;
+  /** Free blocks (the length of the free list). */
+  freeBlocks: u32;
+  /** memory.grow calls made by this heap. */
+  growCalls: u32;
+  /** The block where the last heap_check found a violation (also keeps bytesCleared 8-aligned). */
+  checkAddress: u32;
+  /** Bytes that calloc had to clear (fresh pages from memory.grow are not counted). */
+  bytesCleared: u64;
+}
+
+/** The state's address: __heap_base, rounded up to the alignment. */
+// @ts-ignore: decorator
+@inline export function STATE_ADDRESS(): usize { return (__heap_base + AL_MASK) & ~AL_MASK; }
+/** The state struct. */
+// @ts-ignore: decorator
+@inline export function ST(): HeapState { return changetype<HeapState>(STATE_ADDRESS()); }
+/** The free list's sentinel: a fake block whose NEXT and PREV are the list's head and tail. */
+// @ts-ignore: decorator
+@inline export function SENTINEL(): usize { return STATE_ADDRESS() + offsetof<HeapState>("sentinel"); }
+/** Where the prologue goes: past the state, on an address ≡ 4 (mod 8). */
+// @ts-ignore: decorator
+@inline export function HEAP_START(): usize {
+  return STATE_ADDRESS() + ((offsetof<HeapState>() + AL_MASK) & ~AL_MASK) + WORD;
+}
+
+/** The defaults a heap gets when its first call is not heap_configure. */
+// @ts-ignore: decorator
+@inline export const DEFAULT_POLICY: u32 = Policy.FIRST_FIT;
+// @ts-ignore: decorator
+@inline export const DEFAULT_COALESCE: u32 = Coalesce.IMMEDIATE;

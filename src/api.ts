@@ -1,0 +1,133 @@
+// Types only: the options, results and interfaces of the package.
+
+/** How a heap picks a free block for a request. */
+export type Policy = "first-fit" | "next-fit" | "best-fit";
+
+/** When a freed block merges with free neighbours. */
+export type Coalesce = "immediate" | "deferred";
+
+/** Options for {@link createHeap}. Every field is optional. */
+export interface HeapOptions {
+  /**
+   * Placement policy. `"first-fit"` takes the lowest-addressed free block that fits;
+   * `"next-fit"` resumes after the last placement and wraps; `"best-fit"` takes the smallest
+   * block that fits, the lowest address on ties.
+   * @defaultValue "first-fit"
+   */
+  policy?: Policy;
+  /**
+   * `"immediate"` merges a freed block with free neighbours at once; `"deferred"` merges all
+   * adjacent free blocks only when a search fails, before the heap grows.
+   * @defaultValue "immediate"
+   */
+  coalesce?: Coalesce;
+  /**
+   * Memory pages (64 KiB each) to grow to at creation. An INTEGER from 0 to `maximumPages`;
+   * 0 means only what the heap's bookkeeping needs (one page).
+   * @defaultValue 1
+   */
+  initialPages?: number;
+  /**
+   * The heap never grows memory past this many pages; past it, malloc returns 0. An INTEGER
+   * from 1 to 65536 (the 4 GiB wasm32 ceiling).
+   * @defaultValue 65536
+   */
+  maximumPages?: number;
+}
+
+/** A snapshot of a heap's statistics. All sizes are in bytes. */
+export interface HeapStats {
+  /** What brk has handed the allocator: from the prologue to the heap's end. */
+  extent: number;
+  /** The largest extent so far; the same as `extent`, because the heap never shrinks. */
+  peakExtent: number;
+  /** The size of the wasm memory (pages × 65536). */
+  memoryBytes: number;
+  /** Bytes in used blocks, headers included. */
+  usedBytes: number;
+  /** Live blocks. */
+  usedBlocks: number;
+  /** Bytes in free blocks: extent − prologue − epilogue − usedBytes. */
+  freeBytes: number;
+  /** Free blocks. */
+  freeBlocks: number;
+  /** The largest free block (0 when there is none). */
+  largestFree: number;
+  /** The high-water mark of usedBytes. */
+  peakUsedBytes: number;
+  /** `memory.grow` calls made by this heap, including the one that reached initialPages. */
+  growCalls: number;
+  /** Bytes that calloc had to clear. Pages fresh from memory.grow are zero and not counted. */
+  bytesCleared: number;
+  /** The address of the prologue, where the extent starts. */
+  heapStart: number;
+}
+
+/** The first violation {@link Allocator.check} found. */
+export interface HeapViolation {
+  /** Always `"heap-corrupt"` for a broken layout invariant. */
+  code: "heap-corrupt";
+  /** The number of the invariant that failed (see `assembly/check.ts`, I1–I12). */
+  invariant: number;
+  /** The block (or state) where the walk stopped. */
+  address: number;
+  /** What is wrong, in words. */
+  message: string;
+}
+
+/**
+ * The allocator interface. The wasm heap implements it, and so will the JS pool baseline and
+ * the peers in the benchmarks, so that tests and benchmarks compare like with like.
+ */
+export interface Allocator {
+  /** At least `size` bytes, 8-aligned; 0 when the heap cannot grow. */
+  malloc(size: number): number;
+  /** Frees a live block. free(0) does nothing. */
+  free(ptr: number): void;
+  /** `count * size` zeroed bytes; 0 when the product overflows 32 bits or the heap cannot grow. */
+  calloc(count: number, size: number): number;
+  /** Resizes a block, moving it only when it cannot grow in place; 0 when out of memory. */
+  realloc(ptr: number, size: number): number;
+  /** A block whose address is a multiple of `alignment` (a power of two). */
+  alignedAlloc(alignment: number, size: number): number;
+  /** The usable bytes of a live block. */
+  usableSize(ptr: number): number;
+  /** A statistics snapshot. */
+  stats(): HeapStats;
+  /** `null` when every invariant holds, else the first violation. */
+  check(): HeapViolation | null;
+}
+
+/** The typed-array constructors a heap can place arrays of. */
+export type TypedArrayConstructor =
+  | Int8ArrayConstructor | Uint8ArrayConstructor | Uint8ClampedArrayConstructor
+  | Int16ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor
+  | Float32ArrayConstructor | Float64ArrayConstructor
+  | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
+
+/** A typed array on the heap that stays usable when memory grows. */
+export interface HeapArray<T extends ArrayBufferView> {
+  /** The payload address. */
+  readonly ptr: number;
+  /** The number of elements. */
+  readonly length: number;
+  /**
+   * A view of the elements. It is re-created whenever `memory.grow` has replaced the buffer, so
+   * read it again after any allocation instead of keeping it. Throws after `free()`.
+   */
+  readonly view: T;
+  /** Frees the block. A second call throws. */
+  free(): void;
+}
+
+/** A heap on its own WebAssembly instance. */
+export interface Heap extends Allocator {
+  /** The wasm memory the heap lives in. */
+  readonly memory: WebAssembly.Memory;
+  /** The placement policy chosen at creation. */
+  readonly policy: Policy;
+  /** The coalescing mode chosen at creation. */
+  readonly coalesce: Coalesce;
+  /** Allocates `length` elements of `ctor` as a handle whose view survives memory growth. */
+  allocArray<C extends TypedArrayConstructor>(ctor: C, length: number): HeapArray<InstanceType<C>>;
+}

@@ -1,0 +1,18 @@
+// The heap invariants in words, by the numbers that assembly/check.ts reports.
+
+/** Invariant number → what it promises. Index 0 is unused. */
+export const INVARIANTS: readonly string[] = [
+  "",
+  "I1: the heap state is sound (magic, policy, heapStart, brk within memory and maximumPages)",
+  "I2: the prologue header is intact",
+  "I3: every block size is a multiple of 8 and at least 16",
+  "I4: every payload is 8-byte aligned",
+  "I5: no block runs past the epilogue",
+  "I6: the walk ends exactly at the epilogue, so block sizes add up to the extent",
+  "I7: each block's left-used bit matches its left neighbour",
+  "I8: a free block's footer equals its header's size",
+  "I9: under immediate coalescing, no two free blocks are adjacent",
+  "I10: the free list holds exactly the free blocks, in address order, with consistent links",
+  "I11: the statistics agree with the heap walk",
+  "I12: the next-fit rover points at a free block or the list's sentinel",
+];
