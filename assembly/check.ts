@@ -7,8 +7,9 @@
 //       layout puts it, brk 8-aligned, heapStart + 12 <= brk <= memory bytes, and brk within
 //       maximumPages.
 //   I2  The prologue is intact: its header is PROLOGUE_SIZE | L | U.
-//   I3  Every block's size is a multiple of 8 and at least MIN_BLOCK.
-//   I4  Every payload is 8-aligned.
+//   I3  Every block is at least MIN_BLOCK bytes.
+//   I4  Every payload is 8-aligned: headers sit at 4 (mod 8) and every size is a multiple of 8,
+//       so the header's third bit (reserved) is 0.
 //   I5  No block runs past the epilogue: block + size <= brk - 4.
 //   I6  The walk ends exactly at the epilogue, a used header of size 0 at brk - 4, so
 //       PROLOGUE_SIZE + (sum of block sizes) + EPILOGUE_SIZE == extent.
@@ -23,7 +24,7 @@
 
 import { AL_MASK, Coalesce, COALESCE_COUNT, PAGE_BITS, POLICY_COUNT } from "./common";
 import {
-  EPILOGUE_SIZE, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
+  EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
   SIZE, USED, block2mem,
 } from "./block";
 import { heapLimit } from "./brk";
@@ -70,8 +71,8 @@ export function checkHeap(): u32 {
     const h = HEADER(b);
     const size = SIZE(b);
     const used = (h & USED) != 0;
-    if ((size & AL_MASK) != 0 || size < MIN_BLOCK) return violated(3, b);
-    if ((block2mem(b) & AL_MASK) != 0) return violated(4, b);
+    if ((block2mem(b) & AL_MASK) != 0 || (h & FLAGS_MASK & ~(USED | LEFT_USED)) != 0) return violated(4, b);
+    if (size < MIN_BLOCK) return violated(3, b);
     if (size > epilogue - b) return violated(5, b);
     if (((h & LEFT_USED) != 0) != leftUsed) return violated(7, b);
     if (used) {

@@ -29,7 +29,7 @@ import {
  */
 export function setupHeap(policy: u32, coalesce: u32, initialPages: u32, maxPages: u32): u32 {
   const st = ST();
-  if (isSetUp()) return ErrorCode.BAD_CONFIG;
+  if (heapStatus() != HeapStatus.FRESH) return ErrorCode.BAD_CONFIG;
   if (policy >= POLICY_COUNT || coalesce >= COALESCE_COUNT) return ErrorCode.BAD_CONFIG;
   if (maxPages == 0 || maxPages > MAX_PAGES || initialPages > maxPages) return ErrorCode.BAD_CONFIG;
   const start = HEAP_START();
@@ -66,19 +66,40 @@ export function setupHeap(policy: u32, coalesce: u32, initialPages: u32, maxPage
   return ErrorCode.OK;
 }
 
+/** What the memory at the state holds. */
+export const enum HeapStatus {
+  /** Zero, or not yet in memory: no heap has been set up. */
+  FRESH = 0,
+  /** A heap. */
+  READY = 1,
+  /** Neither: the state was overwritten. */
+  CORRUPT = 2,
+}
+
 /**
  * Whether this memory holds a heap. Memory may not yet reach the state (a module with no data
  * starts with 0 pages), and reading it then would trap.
  */
-// @ts-ignore: decorator
-@inline function isSetUp(): bool {
-  return (<u64>memory.size() << PAGE_BITS) >= <u64>HEAP_START() && ST().magic == STATE_MAGIC;
+export function heapStatus(): HeapStatus {
+  if ((<u64>memory.size() << PAGE_BITS) < <u64>HEAP_START()) return HeapStatus.FRESH;
+  const magic = ST().magic;
+  if (magic == STATE_MAGIC) return HeapStatus.READY;
+  return magic == 0 ? HeapStatus.FRESH : HeapStatus.CORRUPT;
 }
 
-/** Sets the heap up with the defaults if nothing has yet. Every entry point calls this first. */
+/**
+ * Sets the heap up with the defaults on first use. A state that is neither zero nor a heap was
+ * overwritten: setting up a new heap over live blocks would hand them out twice, so abort.
+ */
+function setupOnFirstUse(): void {
+  if (heapStatus() == HeapStatus.CORRUPT) abort("wasmalloc: the heap state was overwritten");
+  setupHeap(DEFAULT_POLICY, DEFAULT_COALESCE, 0, MAX_PAGES);
+}
+
+/** Every entry point calls this first: one load and compare once the heap is set up. */
 // @ts-ignore: decorator
 @inline export function ensureHeap(): void {
-  if (!isSetUp()) setupHeap(DEFAULT_POLICY, DEFAULT_COALESCE, 0, MAX_PAGES);
+  if ((<u64>memory.size() << PAGE_BITS) < <u64>HEAP_START() || ST().magic != STATE_MAGIC) setupOnFirstUse();
 }
 
 /** Records an error for the host to read back, and returns 0 (the failed call's result). */

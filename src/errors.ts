@@ -6,6 +6,7 @@ export type HeapErrorCode =
   | "invalid-pointer"
   | "out-of-memory"
   | "use-after-free"
+  | "heap-corrupt"
   | "bad-config";
 
 /** A heap operation that was refused. The heap is unchanged by the refused call. */

@@ -2,6 +2,7 @@
 // project asks; nothing else in src/ imports the loader.
 
 import { instantiate } from "@assemblyscript/loader";
+import { HeapError } from "./errors.js";
 import { CORE_WASM_BASE64 } from "./generated/wasm.js";
 
 /** The raw exports of assembly/index.ts. Pointers and sizes are u32, returned as i32. */
@@ -37,8 +38,21 @@ export function coreModule(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
-/** A fresh instance of the core, with its own memory. */
+/** Reads an AssemblyScript string literal: UTF-16 code units, its byte length in the word before it. */
+function readString(memory: WebAssembly.Memory, ptr: number): string {
+  if (ptr === 0) return "";
+  const bytes = new DataView(memory.buffer).getUint32(ptr - 4, true);
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
+}
+
+/** A fresh instance of the core, with its own memory. The core aborts only on an overwritten state. */
 export async function instantiateCore(): Promise<CoreExports> {
-  const { instance } = await instantiate(await coreModule(), {});
-  return instance.exports as unknown as CoreExports;
+  let exports: CoreExports | undefined;
+  const abort = (msg: number, file: number, line: number, column: number): never => {
+    const text = exports ? `${readString(exports.memory, msg)} (${readString(exports.memory, file)}:${line}:${column})` : "abort";
+    throw new HeapError("heap-corrupt", text);
+  };
+  const { instance } = await instantiate(await coreModule(), { env: { abort } });
+  exports = instance.exports as unknown as CoreExports;
+  return exports;
 }

@@ -1,0 +1,154 @@
+// The heap checker: each invariant, broken on purpose, is reported by its number.
+import { describe, expect, it } from "vitest";
+import { createHeap } from "../src/index.js";
+import type { Heap } from "../src/index.js";
+import { CONFIGS, HEADER, LEFT_USED, PROLOGUE, USED, fill, freshHeap } from "./helpers.js";
+
+/** Byte offsets in the state struct (assembly/state.ts), which ends 4 bytes before the prologue. */
+const STATE_SIZE = 80;
+const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52 };
+
+function u32(heap: Heap): DataView {
+  return new DataView(heap.memory.buffer);
+}
+function stateAt(heap: Heap): number {
+  return heap.stats().heapStart - HEADER - STATE_SIZE;
+}
+function poke(heap: Heap, addr: number, value: number): void {
+  u32(heap).setUint32(addr, value >>> 0, true);
+}
+function peek(heap: Heap, addr: number): number {
+  return u32(heap).getUint32(addr, true);
+}
+
+/** used A (40), free B (48), used C (40), used D (40): a heap with one of everything. */
+async function sample(coalesce: "immediate" | "deferred" = "immediate") {
+  const { heap, first } = await freshHeap({ coalesce });
+  const a = heap.malloc(36);
+  const b = heap.malloc(44);
+  const c = heap.malloc(36);
+  const d = heap.malloc(36);
+  heap.free(b);
+  expect(heap.check()).toBeNull();
+  expect(a).toBe(first);
+  return { heap, a, b, c, d };
+}
+
+describe("check() reports each invariant by number", () => {
+  it("is null on a sound heap in every configuration", async () => {
+    for (const cfg of CONFIGS) {
+      const { heap } = await freshHeap(cfg);
+      const ptrs = Array.from({ length: 50 }, (_, i) => heap.malloc((i * 37) % 300));
+      ptrs.filter((_, i) => i % 3 === 0).forEach((p) => heap.free(p));
+      expect(heap.check()).toBeNull();
+    }
+  });
+
+  it("I1: the state", async () => {
+    const { heap } = await sample();
+    poke(heap, stateAt(heap) + F.policy, 9);
+    expect(heap.check()).toMatchObject({ code: "heap-corrupt", invariant: 1, address: stateAt(heap) });
+  });
+
+  it("I1: an overwritten magic is reported, and allocation refuses to run over it", async () => {
+    const { heap } = await sample();
+    poke(heap, stateAt(heap) + F.magic, 0xDEADBEEF);
+    expect(heap.check()).toMatchObject({ invariant: 1 });
+    expect(() => heap.malloc(8)).toThrow(expect.objectContaining({ code: "heap-corrupt", message: expect.stringMatching(/state was overwritten/) }));
+  });
+
+  it("I2: the prologue", async () => {
+    const { heap } = await sample();
+    const start = heap.stats().heapStart;
+    poke(heap, start, PROLOGUE | USED);
+    expect(heap.check()).toMatchObject({ invariant: 2, address: start });
+  });
+
+  it("I3: a block below the minimum size", async () => {
+    const { heap, a } = await sample();
+    poke(heap, a - HEADER, 8 | USED | LEFT_USED);
+    expect(heap.check()).toMatchObject({ invariant: 3, address: a - HEADER });
+  });
+
+  it("I4: a size that is not a multiple of 8", async () => {
+    const { heap, a } = await sample();
+    poke(heap, a - HEADER, 44 | USED | LEFT_USED);
+    expect(heap.check()).toMatchObject({ invariant: 4, address: a - HEADER });
+  });
+
+  it("I5: a block that runs past the epilogue", async () => {
+    const { heap, d } = await sample();
+    poke(heap, d - HEADER, 4096 | USED | LEFT_USED);
+    expect(heap.check()).toMatchObject({ invariant: 5, address: d - HEADER });
+  });
+
+  it("I6: the epilogue", async () => {
+    const { heap } = await sample();
+    const s = heap.stats();
+    const epilogue = s.heapStart + s.extent - HEADER;
+    poke(heap, epilogue, LEFT_USED);         // not marked used
+    expect(heap.check()).toMatchObject({ invariant: 6, address: epilogue });
+  });
+
+  it("I7: a left-used bit that lies", async () => {
+    const { heap, c } = await sample();
+    poke(heap, c - HEADER, peek(heap, c - HEADER) | LEFT_USED); // its left (B) is free
+    expect(heap.check()).toMatchObject({ invariant: 7, address: c - HEADER });
+  });
+
+  it("I8: a free block's footer", async () => {
+    const { heap, b } = await sample();
+    poke(heap, b - HEADER + 48 - 4, 40);
+    expect(heap.check()).toMatchObject({ invariant: 8, address: b - HEADER });
+  });
+
+  it("I9: two adjacent free blocks under immediate coalescing", async () => {
+    const { heap, c, d } = await sample();
+    poke(heap, c - HEADER, 40);              // C looks free, with its left (B) free
+    poke(heap, c - HEADER + 40 - 4, 40);
+    poke(heap, d - HEADER, peek(heap, d - HEADER) & ~LEFT_USED);
+    expect(heap.check()).toMatchObject({ invariant: 9, address: c - HEADER });
+  });
+
+  it("I10: the free list", async () => {
+    const { heap, b } = await sample();
+    poke(heap, b - HEADER + 4, b + 1000);    // B's next link
+    expect(heap.check()).toMatchObject({ invariant: 10 });
+  });
+
+  it("I10: a free block missing from the list (deferred)", async () => {
+    const { heap, c, d } = await sample("deferred");
+    poke(heap, c - HEADER, 40);              // C looks free but was never listed
+    poke(heap, c - HEADER + 40 - 4, 40);
+    poke(heap, d - HEADER, peek(heap, d - HEADER) & ~LEFT_USED);
+    expect(heap.check()).toMatchObject({ invariant: 10, address: c - HEADER });
+  });
+
+  it("I11: the statistics", async () => {
+    const { heap } = await sample();
+    poke(heap, stateAt(heap) + F.usedBlocks, 99);
+    expect(heap.check()).toMatchObject({ invariant: 11 });
+  });
+
+  it("I12: the rover", async () => {
+    const { heap, a } = await sample();
+    poke(heap, stateAt(heap) + F.rover, a - HEADER);
+    expect(heap.check()).toMatchObject({ invariant: 12, address: a - HEADER });
+  });
+
+  it("messages name the invariant and the address", async () => {
+    const { heap, b } = await sample();
+    poke(heap, b - HEADER + 48 - 4, 40);
+    const v = heap.check()!;
+    expect(v.message).toContain("I8");
+    expect(v.message).toContain(`0x${(b - HEADER).toString(16)}`);
+  });
+
+  it("user data inside payloads never trips the checker", async () => {
+    const heap = await createHeap();
+    const ptrs = Array.from({ length: 20 }, (_, i) => heap.malloc(16 + i * 8));
+    ptrs.forEach((p, i) => fill(heap, p, 16 + i * 8, i));
+    ptrs.forEach((p, i) => new Uint8Array(heap.memory.buffer, p, 16 + i * 8).fill(0xFF));
+    expect(heap.check()).toBeNull();
+  });
+});

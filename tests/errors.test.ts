@@ -1,0 +1,156 @@
+// Bad input from JS: a clear error or a documented 0, and the heap intact afterwards.
+import { describe, expect, it } from "vitest";
+import { HeapError, createHeap } from "../src/index.js";
+import type { Heap } from "../src/index.js";
+
+/** Runs `fn` and checks that the heap is exactly as it was. */
+function unchanged(heap: Heap, fn: () => void): void {
+  const before = heap.stats();
+  fn();
+  expect(heap.check()).toBeNull();
+  expect(heap.stats()).toEqual(before);
+}
+
+const NOT_NUMBERS: unknown[] = [undefined, null, "8", 8n, {}, [8], true, Symbol("x"), () => 8];
+const BAD_NUMBERS = [NaN, -1, -0.5, 1.5, Infinity, -Infinity, -(2 ** 32)];
+
+describe("sizes", () => {
+  it("non-numbers throw TypeError; NaN, fractions, negatives and infinities throw RangeError", async () => {
+    const heap = await createHeap();
+    const live = heap.malloc(24);
+    for (const v of NOT_NUMBERS) {
+      unchanged(heap, () => {
+        expect(() => heap.malloc(v as number)).toThrow(TypeError);
+        expect(() => heap.calloc(v as number, 1)).toThrow(TypeError);
+        expect(() => heap.calloc(1, v as number)).toThrow(TypeError);
+        expect(() => heap.realloc(live, v as number)).toThrow(TypeError);
+        expect(() => heap.alignedAlloc(8, v as number)).toThrow(TypeError);
+      });
+    }
+    for (const v of BAD_NUMBERS) {
+      unchanged(heap, () => {
+        expect(() => heap.malloc(v)).toThrow(RangeError);
+        expect(() => heap.calloc(v, 1)).toThrow(RangeError);
+        expect(() => heap.realloc(live, v)).toThrow(RangeError);
+        expect(() => heap.alignedAlloc(16, v)).toThrow(RangeError);
+      });
+    }
+    expect(() => heap.malloc(-1)).toThrow(/malloc: size must be a non-negative integer, got -1/);
+  });
+
+  it("integers of 2^32 and above return 0, as in C", async () => {
+    const heap = await createHeap();
+    const live = heap.malloc(24);
+    new Uint8Array(heap.memory.buffer, live, 24).fill(9);
+    for (const v of [2 ** 32, 2 ** 32 + 8, 2 ** 53]) {
+      unchanged(heap, () => {
+        expect(heap.malloc(v)).toBe(0);
+        expect(heap.calloc(v, 1)).toBe(0);
+        expect(heap.realloc(live, v)).toBe(0);
+        expect(heap.alignedAlloc(8, v)).toBe(0);
+      });
+    }
+    expect(new Uint8Array(heap.memory.buffer, live, 24).every((x) => x === 9)).toBe(true);
+  });
+});
+
+describe("pointers", () => {
+  it("free(0) does nothing", async () => {
+    const heap = await createHeap();
+    unchanged(heap, () => heap.free(0));
+  });
+
+  it("a second free of the same block throws double-free", async () => {
+    for (const coalesce of ["immediate", "deferred"] as const) {
+      const heap = await createHeap({ coalesce });
+      const p = heap.malloc(40);
+      heap.malloc(40);                       // keeps p's block from merging to the right
+      heap.free(p);
+      unchanged(heap, () => {
+        const err = (() => { try { heap.free(p); } catch (e) { return e; } })() as HeapError;
+        expect(err).toBeInstanceOf(HeapError);
+        expect(err.code).toBe("double-free");
+        expect(err.address).toBe(p);
+        expect(err.message).toMatch(/already free/);
+      });
+    }
+  });
+
+  it("a block merged into its left neighbour is an invalid pointer", async () => {
+    const heap = await createHeap();
+    const a = heap.malloc(40);
+    const b = heap.malloc(40);
+    heap.malloc(40);
+    heap.free(a);
+    heap.free(b);                            // b merges into a
+    unchanged(heap, () => expect(() => heap.free(b)).toThrow(expect.objectContaining({ code: "invalid-pointer" })));
+  });
+
+  it("addresses malloc never returned throw invalid-pointer, for every pointer function", async () => {
+    const heap = await createHeap();
+    const p = heap.malloc(64);
+    const q = heap.malloc(64);
+    const foreign = [1, 4, 8, p + 4, p + 8, p - 4, q + 32, heap.stats().heapStart, 2 ** 31, 2 ** 32 - 8,
+      heap.memory.buffer.byteLength + 64];
+    for (const bad of foreign) {
+      unchanged(heap, () => {
+        expect(() => heap.free(bad)).toThrow(expect.objectContaining({ code: "invalid-pointer", address: bad }));
+        expect(() => heap.realloc(bad, 10)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+        expect(() => heap.realloc(bad, 2 ** 33)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+        expect(() => heap.usableSize(bad)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+      });
+    }
+  });
+
+  it("non-integer numbers are invalid pointers; non-numbers are TypeErrors", async () => {
+    const heap = await createHeap();
+    for (const v of BAD_NUMBERS) {
+      unchanged(heap, () => {
+        expect(() => heap.free(v)).toThrow(HeapError);
+        expect(() => heap.realloc(v, 8)).toThrow(HeapError);
+        expect(() => heap.usableSize(v)).toThrow(HeapError);
+      });
+    }
+    for (const v of NOT_NUMBERS) {
+      unchanged(heap, () => {
+        expect(() => heap.free(v as number)).toThrow(TypeError);
+        expect(() => heap.realloc(v as number, 8)).toThrow(TypeError);
+        expect(() => heap.usableSize(v as number)).toThrow(TypeError);
+      });
+    }
+  });
+});
+
+describe("alignments", () => {
+  it("refuses alignments that are not powers of two", async () => {
+    const heap = await createHeap();
+    for (const a of [0, 3, 6, 24, 100, -8, 0.5, NaN, 2 ** 32, Infinity]) {
+      unchanged(heap, () => expect(() => heap.alignedAlloc(a, 8)).toThrow(RangeError));
+    }
+    unchanged(heap, () => expect(() => heap.alignedAlloc("16" as never, 8)).toThrow(TypeError));
+  });
+});
+
+describe("options", () => {
+  it("rejects unknown keys, bad policies and bad page counts", async () => {
+    await expect(createHeap({ polcy: "best-fit" } as never)).rejects.toThrow(/unknown option "polcy"/);
+    await expect(createHeap({ policy: "worst-fit" as never })).rejects.toThrow(RangeError);
+    await expect(createHeap({ coalesce: "later" as never })).rejects.toThrow(RangeError);
+    await expect(createHeap({ maximumPages: 0 })).rejects.toThrow(RangeError);
+    await expect(createHeap({ maximumPages: 65537 })).rejects.toThrow(RangeError);
+    await expect(createHeap({ initialPages: 4, maximumPages: 2 })).rejects.toThrow(RangeError);
+    await expect(createHeap({ initialPages: 1.5 })).rejects.toThrow(RangeError);
+    await expect(createHeap({ initialPages: "2" as never })).rejects.toThrow(TypeError);
+    await expect(createHeap(42 as never)).rejects.toThrow(TypeError);
+  });
+
+  it("fills in the documented defaults", async () => {
+    const heap = await createHeap();
+    expect(heap.policy).toBe("first-fit");
+    expect(heap.coalesce).toBe("immediate");
+    expect(heap.stats().memoryBytes).toBe(65536);
+    const tight = await createHeap({ initialPages: 0, maximumPages: 1 });
+    expect(tight.stats().memoryBytes).toBe(65536);
+    expect(tight.malloc(70000)).toBe(0);
+  });
+});

@@ -1,0 +1,109 @@
+// Growth through memory.grow (our brk), the maximumPages limit, and results above 2 GiB.
+import { describe, expect, it } from "vitest";
+import { createHeap } from "../src/index.js";
+import { CONFIGS, HEADER, PAGE, PROLOGUE, blockSize, freshHeap } from "./helpers.js";
+
+describe("growth", () => {
+  it.each(CONFIGS)("$policy/$coalesce: grows memory through memory.grow and counts it", async (cfg) => {
+    const { heap } = await freshHeap(cfg);
+    const before = heap.stats();
+    expect(before.memoryBytes).toBe(PAGE);
+    expect(heap.memory.buffer.byteLength).toBe(PAGE);
+    const oldBuffer = heap.memory.buffer;
+    const p = heap.malloc(3 * PAGE);
+    expect(p).not.toBe(0);
+    const after = heap.stats();
+    expect(heap.memory.buffer).not.toBe(oldBuffer);
+    expect(heap.memory.buffer.byteLength).toBe(after.memoryBytes);
+    expect(after.memoryBytes).toBeGreaterThanOrEqual(after.heapStart + after.extent);
+    expect(after.memoryBytes - PAGE).toBeLessThan(after.heapStart + after.extent); // no whole page too many
+    expect(after.growCalls).toBe(before.growCalls + 1);
+    expect(heap.check()).toBeNull();
+  });
+
+  it("grows by exactly the shortfall, in bytes, and only calls memory.grow for new pages", async () => {
+    const { heap } = await freshHeap();
+    const s0 = heap.stats();
+    heap.malloc(100);
+    const s1 = heap.stats();
+    expect(s1.extent - s0.extent).toBe(blockSize(100));
+    expect(s1.growCalls).toBe(s0.growCalls);   // the first page still had room
+  });
+
+  it("extends a free block at the heap's end instead of skipping it", async () => {
+    const { heap } = await freshHeap();
+    heap.malloc(8);
+    const a = heap.malloc(1000);             // 1008 bytes, the last block
+    heap.free(a);
+    const e0 = heap.stats().extent;
+    const b = heap.malloc(3000);             // 3008 bytes: extend the 1008 by 2000
+    expect(b).toBe(a);
+    expect(heap.stats().extent - e0).toBe(blockSize(3000) - blockSize(1000));
+    expect(heap.stats().freeBlocks).toBe(0);
+    expect(heap.check()).toBeNull();
+  });
+
+  it("reaches initialPages at creation", async () => {
+    const heap = await createHeap({ initialPages: 5 });
+    expect(heap.stats()).toMatchObject({ memoryBytes: 5 * PAGE, growCalls: 1, extent: PROLOGUE + HEADER });
+    expect(heap.malloc(3 * PAGE)).not.toBe(0);
+    expect(heap.stats().growCalls).toBe(1);  // within the initial pages: no new grow
+  });
+});
+
+describe("maximumPages", () => {
+  it.each(CONFIGS)("$policy/$coalesce: returns 0 at the limit and recovers after frees", async (cfg) => {
+    const heap = await createHeap({ ...cfg, maximumPages: 3 });
+    const ptrs: number[] = [];
+    for (;;) {
+      const p = heap.malloc(4000);
+      if (p === 0) break;
+      ptrs.push(p);
+      expect(ptrs.length).toBeLessThan(100);
+    }
+    const s = heap.stats();
+    expect(s.memoryBytes).toBe(3 * PAGE);
+    expect(heap.check()).toBeNull();
+    expect(heap.malloc(4000)).toBe(0);      // still 0, still sound
+    expect(heap.calloc(1000, 4)).toBe(0);
+    expect(heap.realloc(ptrs[0], 3 * PAGE)).toBe(0);
+    expect(heap.check()).toBeNull();
+    heap.free(ptrs[3]);
+    heap.free(ptrs[4]);
+    const merged = heap.malloc(8000);       // only the two 4008-byte blocks merged can hold 8008
+    expect(merged).toBe(ptrs[3]);
+    heap.free(merged);
+    expect(heap.malloc(4000)).toBe(ptrs[3]);
+    expect(heap.check()).toBeNull();
+    expect(heap.stats().memoryBytes).toBe(3 * PAGE);
+  });
+
+  it("returns 0 at once for requests no wasm32 heap can hold", async () => {
+    const heap = await createHeap();
+    for (const n of [2 ** 32 - 1, 2 ** 32 - 65536, 2 ** 32, 2 ** 40, Number.MAX_SAFE_INTEGER]) {
+      expect(heap.malloc(n)).toBe(0);
+    }
+    expect(heap.stats().memoryBytes).toBe(PAGE);
+    expect(heap.check()).toBeNull();
+  });
+});
+
+describe("addresses of 2 GiB and above", () => {
+  it("come back as unsigned numbers", async () => {
+    const heap = await createHeap();
+    const big = heap.malloc(2 ** 31);        // memory past 2 GiB; only touched pages cost RAM
+    expect(big).toBeGreaterThan(0);
+    const high = heap.malloc(64);
+    expect(high).toBeGreaterThan(2 ** 31);
+    expect(heap.usableSize(high)).toBe(68);
+    const view = new Uint8Array(heap.memory.buffer, high, 64);
+    view.fill(7);
+    heap.free(big);
+    const again = heap.realloc(high, 128);
+    expect(again).toBeGreaterThan(2 ** 31);
+    expect(new Uint8Array(heap.memory.buffer, again, 64).every((x) => x === 7)).toBe(true);
+    heap.free(again);
+    expect(heap.check()).toBeNull();
+    expect(heap.stats().usedBlocks).toBe(0);
+  });
+});

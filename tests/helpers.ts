@@ -1,0 +1,49 @@
+// Layout constants (mirrors of assembly/block.ts) and small helpers shared by the tests.
+import { createHeap } from "../src/index.js";
+import type { Coalesce, Heap, HeapOptions, Policy } from "../src/index.js";
+
+/** A header word. */
+export const HEADER = 4;
+/** The smallest block: header, two links, footer. */
+export const MIN_BLOCK = 16;
+/** The prologue block. */
+export const PROLOGUE = 8;
+/** Header flag bits. */
+export const USED = 1;
+export const LEFT_USED = 2;
+/** A wasm page. */
+export const PAGE = 65536;
+
+export const POLICIES: Policy[] = ["first-fit", "next-fit", "best-fit"];
+export const COALESCING: Coalesce[] = ["immediate", "deferred"];
+export const CONFIGS = POLICIES.flatMap((policy) => COALESCING.map((coalesce) => ({ policy, coalesce })));
+
+/** The block size that serves a request of n bytes. */
+export function blockSize(n: number): number {
+  return Math.max(MIN_BLOCK, (n + HEADER + 7) & ~7);
+}
+
+/** A heap and the address of its first payload. */
+export async function freshHeap(options: HeapOptions = {}): Promise<{ heap: Heap; first: number; start: number }> {
+  const heap = await createHeap(options);
+  const start = heap.stats().heapStart;
+  return { heap, first: start + PROLOGUE + HEADER, start };
+}
+
+/** The header word of the block whose payload is p. */
+export function header(heap: Heap, p: number): number {
+  return new DataView(heap.memory.buffer).getUint32(p - HEADER, true);
+}
+
+/** Fills n bytes at p with a pattern seeded by `seed`. */
+export function fill(heap: Heap, p: number, n: number, seed: number): void {
+  const u8 = new Uint8Array(heap.memory.buffer, p, n);
+  for (let i = 0; i < n; i++) u8[i] = (seed * 31 + i * 7 + 1) & 255;
+}
+
+/** Whether n bytes at p still hold the pattern seeded by `seed`. */
+export function holds(heap: Heap, p: number, n: number, seed: number): boolean {
+  const u8 = new Uint8Array(heap.memory.buffer, p, n);
+  for (let i = 0; i < n; i++) if (u8[i] !== ((seed * 31 + i * 7 + 1) & 255)) return false;
+  return true;
+}
