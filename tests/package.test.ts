@@ -1,0 +1,41 @@
+// The package as users import it: built JavaScript from plain Node, and the CLI.
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+const root = new URL("..", import.meta.url).pathname;
+
+describe("the built package", () => {
+  it("import('wasmalloc') works from plain Node", () => {
+    const script = `
+      const { createHeap, HeapError } = await import("wasmalloc");
+      const heap = await createHeap({ policy: "best-fit" });
+      const p = heap.malloc(100);
+      heap.free(p);
+      let code = "";
+      try { heap.free(p); } catch (e) { code = e instanceof HeapError ? e.code : "other"; }
+      console.log(JSON.stringify({ p, code, check: heap.check(), used: heap.stats().usedBytes }));
+    `;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
+    const result = JSON.parse(out);
+    expect(result.p).toBeGreaterThan(0);
+    expect(result.code).toBe("double-free");
+    expect(result.check).toBeNull();
+    expect(result.used).toBe(0);
+  });
+
+  it("the entry points at built JavaScript, not TypeScript", async () => {
+    const pkg = JSON.parse(execFileSync(process.execPath, ["-p", "JSON.stringify(require('./package.json'))"], { cwd: root, encoding: "utf8" }));
+    expect(pkg.exports["."].default).toMatch(/^\.\/dist\/.*\.js$/);
+    expect(pkg.exports["./assembly"]).toBe("./assembly/index.ts");
+  });
+
+  it("the demo prints placements and statistics for each policy", () => {
+    const out = execFileSync(process.execPath, ["dist/cli.js", "demo"], { cwd: root, encoding: "utf8" });
+    for (const policy of ["first-fit", "next-fit", "best-fit"]) expect(out).toContain(`${policy}, immediate coalescing`);
+    expect(out).toMatch(/policy\s+coalesce\s+extent/);
+  });
+
+  it("the CLI refuses unknown commands", () => {
+    expect(() => execFileSync(process.execPath, ["dist/cli.js", "bogus"], { cwd: root, stdio: "pipe" })).toThrow(/unknown command "bogus"/);
+  });
+});

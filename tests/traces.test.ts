@@ -1,0 +1,73 @@
+// The trace format, and every Malloc Lab trace replayed through every policy with contents
+// verified and check() run along the way. The traces live in ../shared (CI has them; a user's
+// clone does not, and these tests then skip with a message).
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { createHeap } from "../src/index.js";
+import { replay } from "../src/replay.js";
+import { OP_ALLOC, OP_FREE, OP_REALLOC, TraceError, formatTrace, parseTrace } from "../src/trace.js";
+import { CONFIGS } from "./helpers.js";
+
+const TRACE_DIR = new URL("../../shared/traces/malloclab/", import.meta.url);
+const haveTraces = existsSync(TRACE_DIR);
+const inCI = process.env.CI === "true";
+
+describe("the .rep format", () => {
+  const text = "4096\n3\n5\n1\na 0 10\na 1 20\nr 0 30\nf 1\nf 0\n";
+
+  it("parses and writes back byte for byte", () => {
+    const t = parseTrace(text);
+    expect(t).toMatchObject({ suggestedHeapSize: 4096, numIds: 3, weight: 1 });
+    expect([...t.kinds]).toEqual([OP_ALLOC, OP_ALLOC, OP_REALLOC, OP_FREE, OP_FREE]);
+    expect([...t.ids]).toEqual([0, 1, 0, 1, 0]);
+    expect([...t.sizes]).toEqual([10, 20, 30, 0, 0]);
+    expect(formatTrace(t)).toBe(text);
+  });
+
+  it.each([
+    ["4096\n3\n", /expected the number of operations/],
+    ["4096\n3\n1\n1\nx 0 1\n", /line 5: unknown operation "x"/],
+    ["4096\n3\n1\n1\na 3 1\n", /line 5: block id 3 is not below/],
+    ["4096\n3\n2\n1\na 0 1\n", /promises 2 operations, the file has 1/],
+    ["4096\n3\n1\n1\na 0 -1\n", /expected a size/],
+    ["4096\n3\n1\n1\nf 0 9\n", /"f" takes only an id/],
+  ])("refuses %j", (bad, message) => {
+    expect(() => parseTrace(bad)).toThrow(TraceError);
+    expect(() => parseTrace(bad)).toThrow(message);
+  });
+});
+
+describe("Malloc Lab traces", () => {
+  if (!haveTraces) {
+    it.skipIf(!inCI)("skipped: ../shared/traces/malloclab is not beside this clone (CI has it)", () => {
+      throw new Error("CI must have ../shared/traces/malloclab");
+    });
+    return;
+  }
+  const files = readdirSync(TRACE_DIR).filter((f) => f.endsWith(".rep")).sort();
+
+  it("finds the traces", () => {
+    expect(files.length).toBeGreaterThanOrEqual(22);
+  });
+
+  it.each(CONFIGS)("$policy/$coalesce: every trace replays with contents intact", async (cfg) => {
+    for (const file of files) {
+      const trace = parseTrace(readFileSync(new URL(file, TRACE_DIR), "utf8"));
+      const heap = await createHeap(cfg);
+      const every = Math.max(1, Math.floor(trace.kinds.length / 20));
+      const result = replay(heap, trace, {
+        verify: true,
+        afterEach: (i) => {
+          if (i % every === 0) {
+            const v = heap.check();
+            if (v) throw new Error(`${file} op ${i}: ${v.message}`);
+          }
+        },
+      });
+      expect(heap.check(), file).toBeNull();
+      const s = heap.stats();
+      if (file.endsWith("-bal.rep")) expect(s.usedBlocks, file).toBe(0);
+      expect(result.peakPayload).toBeLessThanOrEqual(s.extent);
+    }
+  });
+});
