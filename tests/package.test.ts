@@ -1,5 +1,7 @@
 // The package as users import it: built JavaScript from plain Node, and the CLI.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -27,6 +29,21 @@ describe("the built package", () => {
     const pkg = JSON.parse(execFileSync(process.execPath, ["-p", "JSON.stringify(require('./package.json'))"], { cwd: root, encoding: "utf8" }));
     expect(pkg.exports["."].default).toMatch(/^\.\/dist\/.*\.js$/);
     expect(pkg.exports["./assembly"]).toBe("./assembly/index.ts");
+  });
+
+  it("nothing reachable from the entry imports a node: module (it must load in a browser)", () => {
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(join(root, "dist", file), "utf8");
+      for (const [, spec] of text.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
+        expect(spec, file).not.toMatch(/^node:|^(fs|path|os|url|module|child_process)$/);
+        if (spec.startsWith("./")) visit(spec.slice(2));
+      }
+    };
+    visit("index.js");
+    expect(seen.size).toBeGreaterThan(5);
   });
 
   it("the demo prints placements and statistics for each policy", () => {
