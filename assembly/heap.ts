@@ -361,9 +361,7 @@ export function usableSize_(ptr: usize): usize {
   return SIZE(mem2block(ptr)) - BLOCK_OVERHEAD;
 }
 
-/** Sets the heap up with explicit choices. See setupHeap. */
+/** Sets the heap up with explicit choices; the ErrorCode is the only report. See setupHeap. */
 export function configure(policy: u32, coalesce: u32, initialPages: u32, maxPages: u32): u32 {
-  const err = setupHeap(policy, coalesce, initialPages, maxPages);
-  if (err != ErrorCode.OK) fail(err, 0);
-  return err;
+  return setupHeap(policy, coalesce, initialPages, maxPages);
 }

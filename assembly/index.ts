@@ -10,7 +10,7 @@
 
 
 import {
-  HeapStatus, allocate, allocateAligned, callocate, configure, deallocate, ensureHeap, heapStatus,
+  HeapStatus, allocate, allocateAligned, callocate, configure, deallocate, heapStatus,
   reallocate, usableSize_,
 } from "./heap";
 import { checkHeap } from "./check";
@@ -77,35 +77,34 @@ export function heap_configure(policy: u32, coalesce: u32, initialPages: u32, ma
   return <i32>configure(policy, coalesce, initialPages, maximumPages);
 }
 
+// The functions below only read. None of them sets a heap up: before the first allocation (or
+// heap_configure) they report an empty, sound heap.
+
 /**
  * Walks the heap: 0 when it is sound, else the number of the first invariant that fails. An
- * overwritten state is reported as invariant 1 (every other entry point aborts on it).
+ * overwritten state is reported as invariant 1 (the allocating entry points abort on it).
  */
 export function heap_check(): i32 {
-  if (heapStatus() == HeapStatus.CORRUPT) return <i32>checkHeap();
-  ensureHeap();
-  return <i32>checkHeap();
+  const status = heapStatus();
+  return status == HeapStatus.FRESH ? 0 : <i32>checkHeap();
 }
 
 /** The address where the last failing heap_check stopped. */
 export function heap_check_address(): usize {
-  return <usize>ST().checkAddress;
+  return heapStatus() == HeapStatus.FRESH ? 0 : <usize>ST().checkAddress;
 }
 
 /** The ErrorCode of the last call that failed (not cleared by calls that succeed). */
 export function heap_last_error(): i32 {
-  ensureHeap();
-  return <i32>ST().lastError;
+  return heapStatus() == HeapStatus.FRESH ? 0 : <i32>ST().lastError;
 }
 
 /** The pointer or alignment that went with heap_last_error, or 0. */
 export function heap_error_address(): usize {
-  return <usize>ST().errorAddress;
+  return heapStatus() == HeapStatus.FRESH ? 0 : <usize>ST().errorAddress;
 }
 
-/** Statistic number `i` (see stats.ts), or NaN for an unknown index. */
+/** Statistic number `i` (see stats.ts), or NaN for an unknown index; 0 before the heap is set up. */
 export function heap_stat(i: u32): f64 {
-  ensureHeap();
-  return readStat(i);
+  return heapStatus() == HeapStatus.FRESH ? 0 : readStat(i);
 }
-
