@@ -18,17 +18,25 @@
 //   I9  Under immediate coalescing, no two free blocks are adjacent.
 //   I10 The free list holds exactly the free blocks, in ascending address order, with
 //       PREV(NEXT(b)) == b throughout.
-//   I11 The statistics agree with the walk: usedBytes == sum of used sizes, usedBlocks and
-//       freeBlocks == the counts, usedBytes <= peakUsedBytes.
+//   I11 The statistics agree with the walk: usedBytes == sum of used user-block sizes,
+//       usedBlocks and freeBlocks == the counts, guardBytes == sum of bitmap-chunk sizes,
+//       usedBytes <= peakUsedBytes.
 //   I12 The rover is the sentinel or a block on the free list.
+//   I13 The start bitmap marks exactly the user blocks, used and free: a used block without a
+//       mark is a bitmap chunk, and the bitmap holds no other mark (its population count equals
+//       usedBlocks + freeBlocks).
+//   I14 The start bitmap covers the heap: range 0's bitmap is the one in the state, ranges
+//       [0, chunkCount) reach brk, and each other range's chunk is a used, unmarked block large
+//       enough for it.
 
 import { AL_MASK, Coalesce, COALESCE_COUNT, PAGE_BITS, POLICY_COUNT } from "./common";
 import {
-  EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
+  BLOCK_OVERHEAD, EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
   SIZE, USED, block2mem,
 } from "./block";
 import { heapLimit } from "./brk";
-import { HEAP_START, SENTINEL, ST, STATE_MAGIC } from "./state";
+import { GUARDS, ISSTART, RANGE_COUNT, rangeBitmap, rangeBitmapBytes, rangeStart } from "./starts";
+import { HEAP_START, SENTINEL, START_BITMAP0, ST, STATE_MAGIC } from "./state";
 
 /** Records where invariant `n` failed and returns `n`. */
 function violated(n: u32, address: usize): u32 {
@@ -56,12 +64,27 @@ export function checkHeap(): u32 {
   }
   // I2
   if (HEADER(start) != (<u32>PROLOGUE_SIZE | USED | LEFT_USED)) return violated(2, start);
+  // I14, before any bit is read
+  const chunks = st.chunkCount;
+  if (GUARDS) if (chunks == 0 || chunks > RANGE_COUNT || rangeBitmap(0) != START_BITMAP0() ||
+      <u64>start + rangeStart(chunks) < <u64>brk) {
+    return violated(14, stateAddr);
+  }
+  for (let r: u32 = 1; GUARDS && r < chunks; r++) {
+    const c = rangeBitmap(r) - BLOCK_OVERHEAD;
+    if (c < start + PROLOGUE_SIZE || c > brk - EPILOGUE_SIZE - MIN_BLOCK || (c & AL_MASK) != 4 ||
+        (HEADER(c) & USED) == 0 || SIZE(c) < rangeBitmapBytes(r) + BLOCK_OVERHEAD || SIZE(c) > brk - EPILOGUE_SIZE - c) {
+      return violated(14, c);
+    }
+  }
 
   const epilogue = brk - EPILOGUE_SIZE;
   const immediate = st.coalesce == Coalesce.IMMEDIATE;
   let leftUsed = true;
   let usedBytes: usize = 0;
   let usedBlocks: u32 = 0;
+  let guardBytes: usize = 0;
+  let guardBlocks: u32 = 0;
   let freeBlocks: u32 = 0;
   let expect = NEXT(s);                     // the next free block the list promises
   let prevFree = s;
@@ -76,9 +99,15 @@ export function checkHeap(): u32 {
     if (size > epilogue - b) return violated(5, b);
     if (((h & LEFT_USED) != 0) != leftUsed) return violated(7, b);
     if (used) {
-      usedBytes += size;
-      usedBlocks += 1;
+      if (!GUARDS || ISSTART(b)) {
+        usedBytes += size;
+        usedBlocks += 1;
+      } else {                              // an unmarked used block: a bitmap chunk (I13, I14)
+        guardBytes += size;
+        guardBlocks += 1;
+      }
     } else {
+      if (GUARDS && !ISSTART(b)) return violated(13, b);
       if (FOOTER(b, size) != size) return violated(8, b);
       if (immediate && !leftUsed) return violated(9, b);
       if (b != expect || PREV(b) != prevFree) return violated(10, b);
@@ -98,11 +127,24 @@ export function checkHeap(): u32 {
   if (expect != s || PREV(s) != prevFree) return violated(10, expect != s ? expect : s);
   // I11
   if (usedBytes != <usize>st.usedBytes || usedBlocks != st.usedBlocks || freeBlocks != st.freeBlocks ||
-      st.usedBytes > st.peakUsedBytes) {
+      guardBytes != <usize>st.guardBytes || st.usedBytes > st.peakUsedBytes) {
     return violated(11, stateAddr);
   }
   // I12
   if (!roverSeen) return violated(12, <usize>st.rover);
+  // I13: as many marks as user blocks, and as many unmarked used blocks as chunks
+  if (GUARDS) {
+    if (guardBlocks != chunks - 1) return violated(13, stateAddr);
+    let marks: u32 = 0;
+    for (let r: u32 = 0; r < chunks; r++) {
+      const bitmap = rangeBitmap(r);
+      const bytes = rangeBitmapBytes(r);
+      let i: usize = 0;
+      for (; i + 4 <= bytes; i += 4) marks += popcnt<u32>(load<u32>(bitmap + i));
+      for (; i < bytes; i++) marks += popcnt<u32>(<u32>load<u8>(bitmap + i));
+    }
+    if (marks != usedBlocks + freeBlocks) return violated(13, stateAddr);
+  }
   return 0;
 }
 

@@ -1,12 +1,13 @@
 // Coalescing: how a block becomes free, immediately merged with its free neighbours or left for
-// a later merge pass. The header word of a block absorbed by a merge is zeroed, so a stale
-// pointer to it reads size 0 and is refused as invalid rather than taken for a live block.
+// a later merge pass. A block absorbed by a merge leaves the start bitmap, so a stale pointer to
+// it is refused as invalid.
 
 import { Coalesce } from "./common";
 import {
   CLEARLEFTUSED, GETFREELEFT, HEADER, ISUSED, LEFT_USED, NEXT, SETFOOTER, SETHEADER, SIZE,
 } from "./block";
 import { listInsert, listRemove, listReplace } from "./freelist";
+import { CLEARSTART } from "./starts";
 import { SENTINEL, ST } from "./state";
 
 /**
@@ -31,11 +32,11 @@ export function release(b: usize): void {
     // Cases 3 and 4: the left neighbour is free and stays on the list where it is.
     const left = GETFREELEFT(b);
     size += SIZE(left);
-    SETHEADER(b, 0);                        // an absorbed header must not look like a block
+    CLEARSTART(b);                          // an absorbed block is no longer a block
     if (rightFree) {
       size += SIZE(right);
       listRemove(right);
-      SETHEADER(right, 0);
+      CLEARSTART(right);
     }
     SETHEADER(left, <u32>size | (HEADER(left) & LEFT_USED));
     SETFOOTER(left, size);
@@ -46,7 +47,7 @@ export function release(b: usize): void {
     // Case 2: absorb the right neighbour and take its place on the list.
     size += SIZE(right);
     listReplace(right, b);
-    SETHEADER(right, 0);
+    CLEARSTART(right);
   } else {
     // Case 1: both neighbours are used.
     listInsert(b);
@@ -72,7 +73,7 @@ export function coalesceAll(): u32 {
       do {
         size += SIZE(n);
         listRemove(n);
-        SETHEADER(n, 0);
+        CLEARSTART(n);
         merges += 1;
         n = NEXT(b);
       } while (b + size == n);

@@ -8,11 +8,14 @@ import {
 import {
   BLOCK_OVERHEAD, EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, ISLEFTUSED, ISUSED, LEFT_USED,
   MAX_REQUEST, MIN_BLOCK, NEXT, PROLOGUE_SIZE, SETFOOTER, SETHEADER, SETLEFTUSED, SIZE, USED,
-  GETFREELEFT, block2mem, mem2block, request2size,
+  GETFREELEFT, GETRIGHT, block2mem, mem2block, request2size,
 } from "./block";
 import { coverMemory, heapLimit, sbrk } from "./brk";
 import { coalesceAll, release } from "./coalesce";
 import { listRemove, listReplace } from "./freelist";
+import {
+  CLEARSTART, GUARDS, ISSTART, SETSTART, rangeBitmapBytes, rangeStart, setRangeBitmap, setupStarts,
+} from "./starts";
 import { findBestFit } from "./fit/best";
 import { findFirstFit } from "./fit/first";
 import { findNextFit } from "./fit/next";
@@ -59,6 +62,8 @@ export function setupHeap(policy: u32, coalesce: u32, initialPages: u32, maxPage
   st.growCalls = <u32>grew;
   st.checkAddress = 0;
   st.bytesCleared = 0;
+  st.guardBytes = 0;
+  setupStarts();
   SETHEADER(start, <u32>PROLOGUE_SIZE | USED | LEFT_USED);
   store<u32>(start + BLOCK_OVERHEAD, 0);
   SETHEADER(start + PROLOGUE_SIZE, USED | LEFT_USED);
@@ -122,25 +127,20 @@ function fail(code: u32, address: usize): usize {
 // ─── Checking a pointer ────────────────────────────────────────────────────────────────────────
 
 /**
- * Whether `ptr` looks like the payload of a live block: inside the heap, aligned, with a
- * plausible used header whose right neighbour agrees that it is used. Returns OK,
- * DOUBLE_FREE (a plausible free block) or INVALID_POINTER. These checks are O(1); a pointer
- * into the middle of a payload whose bytes mimic a header can pass them.
+ * Whether `ptr` is the payload of a live block: OK, DOUBLE_FREE (the payload of a free block) or
+ * INVALID_POINTER (anything else). Exact for every address, in O(1): the start bitmap, which no
+ * payload write can reach, says whether a block starts at ptr - 4.
  */
 function validate(ptr: usize): u32 {
+  if (!GUARDS) return ErrorCode.OK;
   const st = ST();
   const b = ptr - BLOCK_OVERHEAD;
-  const epilogue = <usize>st.brk - EPILOGUE_SIZE;
   if ((ptr & AL_MASK) != 0) return ErrorCode.INVALID_POINTER;
-  if (b < <usize>st.heapStart + PROLOGUE_SIZE || b > epilogue - MIN_BLOCK) return ErrorCode.INVALID_POINTER;
-  const h = HEADER(b);
-  const size = <usize>(h & ~FLAGS_MASK);
-  if ((h & ~(USED | LEFT_USED) & FLAGS_MASK) != 0) return ErrorCode.INVALID_POINTER;
-  if (size < MIN_BLOCK || size > epilogue - b) return ErrorCode.INVALID_POINTER;
-  if ((h & USED) == 0) {
-    return FOOTER(b, size) == size ? ErrorCode.DOUBLE_FREE : ErrorCode.INVALID_POINTER;
+  if (b < <usize>st.heapStart + PROLOGUE_SIZE || b > <usize>st.brk - EPILOGUE_SIZE - MIN_BLOCK) {
+    return ErrorCode.INVALID_POINTER;
   }
-  return ISLEFTUSED(b + size) ? ErrorCode.OK : ErrorCode.INVALID_POINTER;
+  if (!ISSTART(b)) return ErrorCode.INVALID_POINTER;
+  return ISUSED(b) ? ErrorCode.OK : ErrorCode.DOUBLE_FREE;
 }
 
 // ─── Placing ───────────────────────────────────────────────────────────────────────────────────
@@ -166,6 +166,7 @@ function place(b: usize, size: usize): void {
     const r = b + size;
     SETHEADER(r, <u32>rem | LEFT_USED);
     SETFOOTER(r, rem);
+    SETSTART(r);
     listReplace(b, r);
     st.rover = <u32>r;
     SETHEADER(b, <u32>size | USED | (HEADER(b) & LEFT_USED));
@@ -181,8 +182,9 @@ function place(b: usize, size: usize): void {
  * Grows the heap by its shortfall and returns a used block of exactly `size` bytes at the end,
  * or 0 when brk cannot move. A free block at the end is extended rather than skipped. No word
  * above the old brk is written except the new epilogue, so a fresh block's payload is zero.
+ * A `user` block is marked in the start bitmap; an internal one (a bitmap chunk) is not.
  */
-function growFor(size: usize): usize {
+function growFor(size: usize, user: bool): usize {
   const ep = <usize>ST().brk - EPILOGUE_SIZE;
   if (!ISLEFTUSED(ep)) {
     const last = GETFREELEFT(ep);
@@ -190,12 +192,52 @@ function growFor(size: usize): usize {
     listRemove(last);
     SETHEADER(last, <u32>size | USED | (HEADER(last) & LEFT_USED));
     SETHEADER(last + size, USED | LEFT_USED);
+    if (!user) CLEARSTART(last);
     return last;
   }
   if (!sbrk(size)) return 0;
   SETHEADER(ep, <u32>size | USED | LEFT_USED);  // the old epilogue becomes the new block
   SETHEADER(ep + size, USED | LEFT_USED);
+  if (user) SETSTART(ep);
   return ep;
+}
+
+/**
+ * Gives the next range of the start bitmap its chunk: an internal used block, taken from the
+ * free list when one fits, else from new heap at the end. Returns false when the heap is full.
+ */
+function addRangeBitmap(): bool {
+  const st = ST();
+  const r = st.chunkCount;
+  const bytes = rangeBitmapBytes(r);
+  const size = request2size(bytes);
+  let b = findFit(size);
+  if (b == 0 && st.coalesce == Coalesce.DEFERRED && coalesceAll() != 0) b = findFit(size);
+  if (b != 0) {
+    place(b, size);
+    CLEARSTART(b);
+  } else {
+    b = growFor(size, false);
+    if (b == 0) return false;
+  }
+  st.guardBytes += <u32>SIZE(b);
+  memory.fill(block2mem(b), 0, bytes);
+  setRangeBitmap(r, block2mem(b));
+  return true;
+}
+
+/**
+ * Makes sure that the start bitmap covers the heap once it has grown by `bytes` at its end
+ * (I14), adding range bitmaps as needed; they may themselves move brk. Call it before working
+ * out where a growth goes. Returns false when the heap cannot hold the bitmap.
+ */
+function coverGrowth(bytes: usize): bool {
+  if (!GUARDS) return true;
+  const st = ST();
+  while (<u64>st.heapStart + rangeStart(st.chunkCount) < <u64>st.brk + <u64>bytes) {
+    if (!addRangeBitmap()) return false;
+  }
+  return true;
 }
 
 /** Splits the used block `b` down to `size` bytes when the rest makes a block, and frees the rest. */
@@ -205,6 +247,7 @@ function shrink(b: usize, size: usize): void {
   SETHEADER(b, <u32>size | (HEADER(b) & (USED | LEFT_USED)));
   const r = b + size;
   SETHEADER(r, <u32>rem | USED | LEFT_USED);
+  SETSTART(r);
   ST().usedBytes -= <u32>rem;
   release(r);
 }
@@ -221,7 +264,8 @@ export function allocate(n: usize): usize {
   if (b != 0) {
     place(b, size);
   } else {
-    b = growFor(size);
+    if (!coverGrowth(size)) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+    b = growFor(size, true);
     if (b == 0) return fail(ErrorCode.OUT_OF_MEMORY, 0);
   }
   const st = ST();
@@ -290,13 +334,20 @@ export function reallocate(ptr: usize, n: usize): usize {
     shrink(b, size);
     return ptr;
   }
+  // A growth at the heap's end needs the start bitmap to cover it first, and covering can take
+  // free blocks (even the right neighbour), so cover before looking at the neighbours.
+  let right = b + cur;
+  if (right == <usize>st.brk - EPILOGUE_SIZE || (!ISUSED(right) && GETRIGHT(right) == <usize>st.brk - EPILOGUE_SIZE)) {
+    if (!coverGrowth(size - cur)) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+    right = b + cur;
+  }
   const flags = HEADER(b) & (USED | LEFT_USED);
-  const right = b + cur;
   const epilogue = <usize>st.brk - EPILOGUE_SIZE;
   if (!ISUSED(right)) {
     const total = cur + SIZE(right);
     if (total >= size) {                    // the free right neighbour is enough
       listRemove(right);
+      CLEARSTART(right);
       SETHEADER(b, <u32>total | flags);
       SETLEFTUSED(b + total);
       addUsed(total - cur);
@@ -305,6 +356,7 @@ export function reallocate(ptr: usize, n: usize): usize {
     }
     if (right + SIZE(right) == epilogue && sbrk(size - total) != 0) {
       listRemove(right);                    // the right neighbour ends the heap: take it and grow
+      CLEARSTART(right);
       SETHEADER(b, <u32>size | flags);
       SETHEADER(b + size, USED | LEFT_USED);
       addUsed(size - cur);
@@ -344,6 +396,7 @@ export function allocateAligned(align: usize, n: usize): usize {
     const b1 = mem2block(p1);
     const gap = p1 - p0;
     SETHEADER(b1, <u32>(SIZE(b0) - gap) | USED);
+    SETSTART(b1);
     SETHEADER(b0, <u32>gap | USED | (HEADER(b0) & LEFT_USED));
     ST().usedBytes -= <u32>gap;             // b1 takes b0's place in usedBlocks
     release(b0);

@@ -47,7 +47,29 @@ import { AL_MASK, WORD, Policy, Coalesce } from "./common";
   checkAddress: u32;
   /** Bytes that calloc had to clear (fresh pages from memory.grow are not counted). */
   bytesCleared: u64;
+  /** Bytes in the start bitmap's chunk blocks (internal used blocks, not in usedBytes). */
+  guardBytes: u32;
+  /** How many ranges of the start bitmap have a chunk (range 0's lives in the state). */
+  chunkCount: u32;
 }
+
+// After the struct, still in the state area (see starts.ts):
+//   START_BITMAP0  the start bitmap of range 0 (the first RANGE0_BYTES of the heap), inline;
+//   START_DIR      one word per range: the chunk's bias (bitmap byte = bias + (offset >> 6)).
+
+/** Bytes covered by the start bitmap's first range, whose bitmap lives in the state. */
+// @ts-ignore: decorator
+@inline export const RANGE0_BITS: u32 = 12;
+/** Ranges of the start bitmap: range 0, then 4 per octave from 2^RANGE0_BITS up to 2^32. */
+// @ts-ignore: decorator
+@inline export const RANGE_COUNT: u32 = 1 + ((32 - RANGE0_BITS) << 2);
+
+/** The inline bitmap of range 0: one bit per 8 bytes. */
+// @ts-ignore: decorator
+@inline export function START_BITMAP0(): usize { return STATE_ADDRESS() + ((offsetof<HeapState>() + AL_MASK) & ~AL_MASK); }
+/** The range directory, RANGE_COUNT words. */
+// @ts-ignore: decorator
+@inline export function START_DIR(): usize { return START_BITMAP0() + ((<usize>1 << RANGE0_BITS) >> 6); }
 
 /** The state's address: __heap_base, rounded up to the alignment. */
 // @ts-ignore: decorator
@@ -61,7 +83,7 @@ import { AL_MASK, WORD, Policy, Coalesce } from "./common";
 /** Where the prologue goes: past the state, on an address ≡ 4 (mod 8). */
 // @ts-ignore: decorator
 @inline export function HEAP_START(): usize {
-  return STATE_ADDRESS() + ((offsetof<HeapState>() + AL_MASK) & ~AL_MASK) + WORD;
+  return START_DIR() + ((<usize>RANGE_COUNT << 2) + AL_MASK & ~AL_MASK) + WORD;
 }
 
 /** The defaults a heap gets when its first call is not heap_configure. */

@@ -13,14 +13,15 @@ export const enum Stat {
   MEMORY_BYTES = 2,    // memory.size() pages in bytes
   USED_BYTES = 3,      // bytes in used blocks, headers included
   USED_BLOCKS = 4,
-  FREE_BYTES = 5,      // extent - prologue - epilogue - usedBytes: bytes in free blocks
+  FREE_BYTES = 5,      // extent - prologue - epilogue - usedBytes - guardBytes: bytes in free blocks
   FREE_BLOCKS = 6,
   LARGEST_FREE = 7,    // the largest free block, in bytes (a walk of the free list)
   PEAK_USED_BYTES = 8,
   GROW_CALLS = 9,      // memory.grow calls
   BYTES_CLEARED = 10,  // bytes calloc cleared
   HEAP_START = 11,     // the prologue's address
-  COUNT = 12,
+  GUARD_BYTES = 12,    // bytes in the start bitmap's chunks inside the heap
+  COUNT = 13,
 }
 
 /** Statistic `i` (see Stat), or NaN for an index out of range. */
@@ -33,13 +34,14 @@ export function readStat(i: u32): f64 {
     case Stat.MEMORY_BYTES: return <f64>(<u64>memory.size() << PAGE_BITS);
     case Stat.USED_BYTES: return <f64>st.usedBytes;
     case Stat.USED_BLOCKS: return <f64>st.usedBlocks;
-    case Stat.FREE_BYTES: return extent - <f64>(PROLOGUE_SIZE + EPILOGUE_SIZE) - <f64>st.usedBytes;
+    case Stat.FREE_BYTES: return extent - <f64>(PROLOGUE_SIZE + EPILOGUE_SIZE) - <f64>st.usedBytes - <f64>st.guardBytes;
     case Stat.FREE_BLOCKS: return <f64>st.freeBlocks;
     case Stat.LARGEST_FREE: return <f64>largestFree();
     case Stat.PEAK_USED_BYTES: return <f64>st.peakUsedBytes;
     case Stat.GROW_CALLS: return <f64>st.growCalls;
     case Stat.BYTES_CLEARED: return <f64>st.bytesCleared;
     case Stat.HEAP_START: return <f64>st.heapStart;
+    case Stat.GUARD_BYTES: return <f64>st.guardBytes;
     default: return NaN;
   }
 }

@@ -47,7 +47,7 @@ export interface HeapStats {
   usedBytes: number;
   /** Live blocks. */
   usedBlocks: number;
-  /** Bytes in free blocks: extent − prologue − epilogue − usedBytes. */
+  /** Bytes in free blocks: extent − prologue − epilogue − usedBytes − guardBytes. */
   freeBytes: number;
   /** Free blocks. */
   freeBlocks: number;
@@ -61,6 +61,11 @@ export interface HeapStats {
   bytesCleared: number;
   /** The address of the prologue, where the extent starts. */
   heapStart: number;
+  /**
+   * Bytes of the extent that hold the start bitmap (the exact pointer check): 1 bit per 8 bytes of
+   * heap beyond the first 4 KiB, in internal blocks that are not counted in usedBytes.
+   */
+  guardBytes: number;
 }
 
 /** The first violation {@link Allocator.check} found. */

@@ -15,4 +15,6 @@ export const INVARIANTS: readonly string[] = [
   "I10: the free list holds exactly the free blocks, in address order, with consistent links",
   "I11: the statistics agree with the heap walk",
   "I12: the next-fit rover points at a free block or the list's sentinel",
+  "I13: the start bitmap marks exactly the user blocks",
+  "I14: the start bitmap's ranges cover the heap, each with a valid chunk",
 ];

@@ -17,6 +17,7 @@ export const STAT_FIELDS = [
   "growCalls",
   "bytesCleared",
   "heapStart",
+  "guardBytes",
 ] as const satisfies readonly (keyof HeapStats)[];
 
 /** Reads every statistic through `read(index)`. */

@@ -4,8 +4,11 @@ import { createHeap } from "../src/index.js";
 import type { Heap } from "../src/index.js";
 import { CONFIGS, HEADER, LEFT_USED, PROLOGUE, USED, fill, freshHeap } from "./helpers.js";
 
-/** Byte offsets in the state struct (assembly/state.ts), which ends 4 bytes before the prologue. */
-const STATE_SIZE = 80;
+/**
+ * The state area (assembly/state.ts) ends 4 bytes before the prologue: an 88-byte struct, range
+ * 0's 64-byte start bitmap and the 81-word range directory, rounded up to 8.
+ */
+const STATE_SIZE = 480;
 const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52 };
 
 function u32(heap: Heap): DataView {
@@ -134,6 +137,29 @@ describe("check() reports each invariant by number", () => {
     const { heap, a } = await sample();
     poke(heap, stateAt(heap) + F.rover, a - HEADER);
     expect(heap.check()).toMatchObject({ invariant: 12, address: a - HEADER });
+  });
+
+  it("I13: a stray mark in the start bitmap", async () => {
+    const { heap, a } = await sample();
+    const bitmap0 = stateAt(heap) + 88;     // range 0's bitmap follows the struct
+    const o = a - HEADER - heap.stats().heapStart + 8; // inside A: no block starts there
+    const byte = bitmap0 + (o >> 6);
+    u32(heap).setUint8(byte, u32(heap).getUint8(byte) | (1 << ((o >> 3) & 7)));
+    expect(heap.check()).toMatchObject({ invariant: 13 });
+  });
+
+  it("I13: a free block without its mark", async () => {
+    const { heap, b } = await sample();
+    const o = b - HEADER - heap.stats().heapStart;
+    const byte = stateAt(heap) + 88 + (o >> 6);
+    u32(heap).setUint8(byte, u32(heap).getUint8(byte) & ~(1 << ((o >> 3) & 7)));
+    expect(heap.check()).toMatchObject({ invariant: 13, address: b - HEADER });
+  });
+
+  it("I14: the start bitmap's coverage", async () => {
+    const { heap } = await sample();
+    poke(heap, stateAt(heap) + 84, 0);       // chunkCount
+    expect(heap.check()).toMatchObject({ invariant: 14 });
   });
 
   it("messages name the invariant and the address", async () => {

@@ -31,8 +31,9 @@ describe("realloc keeps the data on every path", () => {
 
   it.each(CONFIGS)("$policy/$coalesce: grow at the heap's end", async (cfg) => {
     const { heap } = await freshHeap(cfg);
-    heap.malloc(8);
+    const room = heap.malloc(6 * PAGE);      // freed below: room for the start bitmap's chunks
     const p = heap.malloc(40);
+    heap.free(room);
     fill(heap, p, 40, 3);
     const e0 = heap.stats().extent;
     expect(heap.realloc(p, 5 * PAGE)).toBe(p);
@@ -160,7 +161,9 @@ describe("alignment", () => {
     const s = heap.stats();
     expect(s.usedBlocks).toBe(1);
     expect(s.usedBytes).toBe(blockSize(64));
-    expect(heap.malloc(8)).toBe(first);      // the gap in front is reusable
+    const q = heap.malloc(8);                // the gap in front is reusable
+    expect(q).toBeGreaterThanOrEqual(first);
+    expect(q).toBeLessThan(p);
   });
 });
 

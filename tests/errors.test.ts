@@ -102,6 +102,47 @@ describe("pointers", () => {
     }
   });
 
+  it("is exact: payload bytes forged to look like a used or a free block do not fool it", async () => {
+    for (const coalesce of ["immediate", "deferred"] as const) {
+      const heap = await createHeap({ coalesce });
+      const p = heap.malloc(200);
+      heap.malloc(8);
+      const dv = new DataView(heap.memory.buffer);
+      // A fake used block of 32 bytes at p + 60 whose right neighbour agrees it is used...
+      dv.setUint32(p + 60, 32 | 1 | 2, true);
+      dv.setUint32(p + 92, 16 | 1 | 2, true);
+      // ...and a fake free block of 48 bytes at p + 100, with a matching footer.
+      dv.setUint32(p + 100, 48 | 2, true);
+      dv.setUint32(p + 144, 48, true);
+      unchanged(heap, () => {
+        expect(() => heap.free(p + 64)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+        expect(() => heap.usableSize(p + 64)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+        expect(() => heap.realloc(p + 64, 8)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+        expect(() => heap.free(p + 104)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+      });
+      heap.free(p);
+      expect(heap.check()).toBeNull();
+    }
+  });
+
+  it("is exact at every 8-byte address of a heap with many blocks", async () => {
+    const heap = await createHeap();
+    const live = new Set<number>();
+    const freed = new Set<number>();
+    const ptrs = Array.from({ length: 300 }, (_, i) => heap.malloc((i * 53) % 700));
+    ptrs.forEach((p, i) => { if (i % 3 === 0) { heap.free(p); freed.add(p); } else live.add(p); });
+    ptrs.forEach((p) => { if (live.has(p)) new Uint8Array(heap.memory.buffer, p, heap.usableSize(p)).fill(0x03); });
+    const s = heap.stats();
+    for (let a = s.heapStart - 64; a < s.heapStart + s.extent + 64; a += 8) {
+      if (live.has(a)) continue;
+      let code = "";
+      try { heap.usableSize(a); } catch (e) { code = (e as HeapError).code; }
+      // freed blocks that did not merge into a left neighbour still start a (free) block
+      expect(code === "invalid-pointer" || (code === "double-free" && freed.has(a)), `${a}: ${code}`).toBe(true);
+    }
+    expect(heap.check()).toBeNull();
+  });
+
   it("non-integer numbers are invalid pointers; non-numbers are TypeErrors", async () => {
     const heap = await createHeap();
     for (const v of BAD_NUMBERS) {
