@@ -148,11 +148,15 @@ export function checkHeap(): u32 {
   return 0;
 }
 
-/** The largest free block's size, from a walk of the free list. */
+/**
+ * The largest free block's size, from a walk of the free list. The walk stops after freeBlocks
+ * steps, so a corrupted list cannot make it loop.
+ */
 export function largestFree(): usize {
   const s = SENTINEL();
   let best: usize = 0;
-  for (let b = NEXT(s); b != s; b = NEXT(b)) {
+  let steps = ST().freeBlocks;
+  for (let b = NEXT(s); b != s && steps != 0; b = NEXT(b), steps--) {
     const size = SIZE(b);
     if (size > best) best = size;
   }

@@ -78,4 +78,15 @@ export const enum ErrorCode {
   BAD_ALIGNMENT = 4,
   /** heap_configure called with bad values, or after the heap was set up. */
   BAD_CONFIG = 5,
+  /** Debug heap: a freed block was written while in quarantine (heap_error_info has where). */
+  USE_AFTER_FREE = 6,
+  /** Debug heap: a write before or past a block's payload hit its canary. */
+  HEAP_OVERFLOW = 7,
 }
+
+/**
+ * Whether this is the debug heap (asc --use WASMALLOC_DEBUG=1): fills, a quarantine, canaries
+ * and sequence numbers, described in debug.ts. The release build compiles none of it.
+ */
+// @ts-ignore: decorator
+@inline export const DEBUG: bool = isDefined(WASMALLOC_DEBUG);

@@ -63,6 +63,12 @@ export function setupHeap(policy: u32, coalesce: u32, initialPages: u32, maxPage
   st.checkAddress = 0;
   st.bytesCleared = 0;
   st.guardBytes = 0;
+  st.allocSeq = 0;
+  st.detailSize = 0;
+  st.detailOffset = 0;
+  st.quarantineHead = 0;
+  st.quarantineCount = 0;
+  st.quarantineBytes = 0;
   setupStarts();
   SETHEADER(start, <u32>PROLOGUE_SIZE | USED | LEFT_USED);
   store<u32>(start + BLOCK_OVERHEAD, 0);
@@ -108,7 +114,7 @@ function setupOnFirstUse(): void {
 }
 
 /** Records an error for the host to read back, and returns 0 (the failed call's result). */
-function fail(code: u32, address: usize): usize {
+export function fail(code: u32, address: usize): usize {
   const st = ST();
   st.lastError = code;
   st.errorAddress = <u32>address;
@@ -131,7 +137,7 @@ function fail(code: u32, address: usize): usize {
  * INVALID_POINTER (anything else). Exact for every address, in O(1): the start bitmap, which no
  * payload write can reach, says whether a block starts at ptr - 4.
  */
-function validate(ptr: usize): u32 {
+export function validate(ptr: usize): u32 {
   if (!GUARDS) return ErrorCode.OK;
   const st = ST();
   const b = ptr - BLOCK_OVERHEAD;
@@ -378,10 +384,11 @@ export function reallocate(ptr: usize, n: usize): usize {
 }
 
 /**
- * Aligned allocation: a payload of at least `n` bytes whose address is a multiple of `align`
- * (a power of two). Over-allocates by the alignment, then frees the gap in front and the tail.
+ * Aligned allocation: a payload of at least `n` bytes such that payload + `offset` (a multiple
+ * of 8; 0 for plain aligned allocation) is a multiple of `align` (a power of two).
+ * Over-allocates by the alignment, then frees the gap in front and the tail.
  */
-export function allocateAligned(align: usize, n: usize): usize {
+export function allocateAligned(align: usize, n: usize, offset: usize = 0): usize {
   ensureHeap();
   if (align == 0 || (align & (align - 1)) != 0) return fail(ErrorCode.BAD_ALIGNMENT, align);
   if (align <= AL_SIZE) return allocate(n);
@@ -389,7 +396,7 @@ export function allocateAligned(align: usize, n: usize): usize {
   if (padded > <u64>MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
   const p0 = allocate(<usize>padded);
   if (p0 == 0) return 0;
-  let p1 = (p0 + align - 1) & ~(align - 1);
+  let p1 = ((p0 + offset + align - 1) & ~(align - 1)) - offset;
   if (p1 != p0) {
     if (p1 - p0 < MIN_BLOCK) p1 += align;   // the gap in front must hold a free block
     const b0 = mem2block(p0);

@@ -1,7 +1,8 @@
 // wasmalloc: malloc, free, calloc and realloc for WebAssembly linear memory.
 //
 // This file is the package's AssemblyScript entry ("wasmalloc/assembly") and the module that the
-// JS package builds. It needs no init call: the heap sets itself up on first use, at
+// JS package builds, in two variants: release, and the debug heap (asc --use WASMALLOC_DEBUG=1,
+// see debug.ts), where every pointer is 24 bytes into its block. It needs no init call: the heap sets itself up on first use, at
 // __heap_base, with first fit and immediate coalescing, unless heap_configure comes first.
 // It imports nothing but env.abort, and it never allocates through AssemblyScript's runtime.
 //
@@ -14,6 +15,10 @@ import {
   reallocate, usableSize_,
 } from "./heap";
 import { checkHeap } from "./check";
+import { DEBUG } from "./common";
+import {
+  checkDebug, debugAligned, debugAllocate, debugCalloc, debugFree, debugRealloc, debugUsable, nextLive,
+} from "./debug";
 import { readStat } from "./stats";
 import { ST } from "./state";
 
@@ -23,7 +28,7 @@ import { ST } from "./state";
  * 2^32 - 65537, which no wasm32 heap can hold.
  */
 export function malloc(size: usize): usize {
-  return allocate(size);
+  return DEBUG ? debugAllocate(size, false) : allocate(size);
 }
 
 /**
@@ -32,7 +37,7 @@ export function malloc(size: usize): usize {
  * the block is already free) or ErrorCode.INVALID_POINTER (2, anything else).
  */
 export function free(ptr: usize): i32 {
-  return <i32>deallocate(ptr);
+  return <i32>(DEBUG ? debugFree(ptr) : deallocate(ptr));
 }
 
 /**
@@ -40,7 +45,7 @@ export function free(ptr: usize): i32 {
  * grow. calloc(0, n) and calloc(n, 0) behave like malloc(0).
  */
 export function calloc(count: usize, size: usize): usize {
-  return callocate(count, size);
+  return DEBUG ? debugCalloc(count, size) : callocate(count, size);
 }
 
 /**
@@ -50,7 +55,7 @@ export function calloc(count: usize, size: usize): usize {
  * cannot grow or `ptr` is not a live payload (heap_last_error tells which).
  */
 export function realloc(ptr: usize, size: usize): usize {
-  return reallocate(ptr, size);
+  return DEBUG ? debugRealloc(ptr, size) : reallocate(ptr, size);
 }
 
 /**
@@ -59,12 +64,12 @@ export function realloc(ptr: usize, size: usize): usize {
  * of two (ErrorCode.BAD_ALIGNMENT), or when the heap cannot grow.
  */
 export function alignedAlloc(alignment: usize, size: usize): usize {
-  return allocateAligned(alignment, size);
+  return DEBUG ? debugAligned(alignment, size) : allocateAligned(alignment, size);
 }
 
 /** The bytes usable at `ptr` (at least what was asked for). 0 for 0 and for a bad pointer. */
 export function usableSize(ptr: usize): usize {
-  return usableSize_(ptr);
+  return DEBUG ? debugUsable(ptr) : usableSize_(ptr);
 }
 
 /**
@@ -85,8 +90,12 @@ export function heap_configure(policy: u32, coalesce: u32, initialPages: u32, ma
  * overwritten state is reported as invariant 1 (the allocating entry points abort on it).
  */
 export function heap_check(): i32 {
-  const status = heapStatus();
-  return status == HeapStatus.FRESH ? 0 : <i32>checkHeap();
+  if (heapStatus() == HeapStatus.FRESH) return 0;
+  const layout = checkHeap();
+  if (DEBUG) {
+    if (layout == 0) return <i32>checkDebug();
+  }
+  return <i32>layout;
 }
 
 /** The address where the last failing heap_check stopped. */
@@ -102,6 +111,26 @@ export function heap_last_error(): i32 {
 /** The pointer or alignment that went with heap_last_error, or 0. */
 export function heap_error_address(): usize {
   return heapStatus() == HeapStatus.FRESH ? 0 : <usize>ST().errorAddress;
+}
+
+/**
+ * Details of the last error or check finding: 0 the address (a user pointer), 1 the block's
+ * requested size and 2 the byte offset from the pointer (negative before it) of the first bad
+ * byte; the last two only from the debug heap.
+ */
+export function heap_error_info(i: u32): i32 {
+  if (heapStatus() == HeapStatus.FRESH) return 0;
+  const st = ST();
+  return <i32>(i == 0 ? st.errorAddress : i == 1 ? st.detailSize : i == 2 ? st.detailOffset : 0);
+}
+
+/**
+ * Debug heap: the next live block after block `b` (0 to start), as a block address; 0 at the end
+ * or in the release build. Its user pointer is b + 28; its requested size and allocation
+ * sequence number are the u32 words at b + 4 and b + 8.
+ */
+export function heap_debug_next(b: usize): usize {
+  return DEBUG && heapStatus() == HeapStatus.READY ? nextLive(b) : 0;
 }
 
 /** Statistic number `i` (see stats.ts), or NaN for an unknown index; 0 before the heap is set up. */

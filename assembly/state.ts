@@ -2,7 +2,7 @@
 // segments. It is set up lazily by the first call, so an instance that attaches to memory that
 // already holds a heap finds it as it is.
 
-import { AL_MASK, WORD, Policy, Coalesce } from "./common";
+import { AL_MASK, DEBUG, WORD, Policy, Coalesce } from "./common";
 
 /** Marks an initialised state ("wasm" in ASCII). */
 // @ts-ignore: decorator
@@ -51,11 +51,21 @@ import { AL_MASK, WORD, Policy, Coalesce } from "./common";
   guardBytes: u32;
   /** How many ranges of the start bitmap have a chunk (range 0's lives in the state). */
   chunkCount: u32;
+  /** Debug heap: the last allocation sequence number handed out. */
+  allocSeq: u32;
+  /** Debug heap: the block size and byte offset that go with the last error or violation. */
+  detailSize: u32;
+  detailOffset: u32;
+  /** Debug heap quarantine: the oldest slot, the blocks in it, and their block bytes. */
+  quarantineHead: u32;
+  quarantineCount: u32;
+  quarantineBytes: u32;
 }
 
-// After the struct, still in the state area (see starts.ts):
-//   START_BITMAP0  the start bitmap of range 0 (the first RANGE0_BYTES of the heap), inline;
-//   START_DIR      one word per range: the chunk's bias (bitmap byte = bias + (offset >> 6)).
+// After the struct, still in the state area (see starts.ts and debug.ts):
+//   START_BITMAP0  the start bitmap of range 0 (the first 2^RANGE0_BITS bytes of the heap);
+//   START_DIR      one word per range: the chunk's bias (bitmap byte = bias + (offset >> 6));
+//   QUARANTINE     debug heap only: QUARANTINE_SLOTS words, a ring of quarantined payloads.
 
 /** Bytes covered by the start bitmap's first range, whose bitmap lives in the state. */
 // @ts-ignore: decorator
@@ -80,10 +90,16 @@ import { AL_MASK, WORD, Policy, Coalesce } from "./common";
 /** The free list's sentinel: a fake block whose NEXT and PREV are the list's head and tail. */
 // @ts-ignore: decorator
 @inline export function SENTINEL(): usize { return STATE_ADDRESS() + offsetof<HeapState>("sentinel"); }
+/** Slots in the debug heap's quarantine ring. */
+// @ts-ignore: decorator
+@inline export const QUARANTINE_SLOTS: u32 = 128;
+/** The debug heap's quarantine ring. */
+// @ts-ignore: decorator
+@inline export function QUARANTINE(): usize { return START_DIR() + ((<usize>RANGE_COUNT << 2) + AL_MASK & ~AL_MASK); }
 /** Where the prologue goes: past the state, on an address ≡ 4 (mod 8). */
 // @ts-ignore: decorator
 @inline export function HEAP_START(): usize {
-  return START_DIR() + ((<usize>RANGE_COUNT << 2) + AL_MASK & ~AL_MASK) + WORD;
+  return QUARANTINE() + (DEBUG ? <usize>QUARANTINE_SLOTS << 2 : 0) + WORD;
 }
 
 /** The defaults a heap gets when its first call is not heap_configure. */

@@ -21,7 +21,10 @@ export const enum Stat {
   BYTES_CLEARED = 10,  // bytes calloc cleared
   HEAP_START = 11,     // the prologue's address
   GUARD_BYTES = 12,    // bytes in the start bitmap's chunks inside the heap
-  COUNT = 13,
+  ALLOCATIONS = 13,    // debug heap: allocations so far (the last sequence number)
+  QUARANTINED_BLOCKS = 14, // debug heap: blocks in quarantine (counted in usedBlocks)
+  QUARANTINED_BYTES = 15,  // debug heap: their block bytes (counted in usedBytes)
+  COUNT = 16,
 }
 
 /** Statistic `i` (see Stat), or NaN for an index out of range. */
@@ -42,6 +45,9 @@ export function readStat(i: u32): f64 {
     case Stat.BYTES_CLEARED: return <f64>st.bytesCleared;
     case Stat.HEAP_START: return <f64>st.heapStart;
     case Stat.GUARD_BYTES: return <f64>st.guardBytes;
+    case Stat.ALLOCATIONS: return <f64>st.allocSeq;
+    case Stat.QUARANTINED_BLOCKS: return <f64>st.quarantineCount;
+    case Stat.QUARANTINED_BYTES: return <f64>st.quarantineBytes;
     default: return NaN;
   }
 }

@@ -33,6 +33,18 @@ export interface HeapOptions {
    * @defaultValue 65536
    */
   maximumPages?: number;
+  /**
+   * Use the debug heap: fills, a quarantine, canaries, sequence numbers and leak reports (see
+   * README, "The debug heap"). Pointers, sizes and speed differ from the release heap.
+   * @defaultValue false
+   */
+  debug?: boolean;
+  /**
+   * Debug heap only: record a JS stack (`new Error().stack`) with every allocation made from JS,
+   * shown in leak reports. Costly; for hunting a leak.
+   * @defaultValue false
+   */
+  captureStacks?: boolean;
 }
 
 /** A snapshot of a heap's statistics. All sizes are in bytes. */
@@ -66,13 +78,22 @@ export interface HeapStats {
    * heap beyond the first 4 KiB, in internal blocks that are not counted in usedBytes.
    */
   guardBytes: number;
+  /** Debug heap: allocations so far, which is the last sequence number (0 in the release heap). */
+  allocations: number;
+  /** Debug heap: freed blocks waiting in quarantine, counted in usedBlocks. */
+  quarantinedBlocks: number;
+  /** Debug heap: their bytes, counted in usedBytes. */
+  quarantinedBytes: number;
 }
 
 /** The first violation {@link Allocator.check} found. */
 export interface HeapViolation {
-  /** Always `"heap-corrupt"` for a broken layout invariant. */
-  code: "heap-corrupt";
-  /** The number of the invariant that failed (see `assembly/check.ts`, I1–I12). */
+  /**
+   * `"heap-corrupt"` for a broken layout invariant (I1–I14, I17); on the debug heap,
+   * `"heap-overflow"` (I15) and `"use-after-free"` (I16).
+   */
+  code: "heap-corrupt" | "heap-overflow" | "use-after-free";
+  /** The number of the invariant that failed (assembly/check.ts, I1–I14; assembly/debug.ts, I15–I17). */
   invariant: number;
   /** The block (or state) where the walk stopped. */
   address: number;
@@ -125,6 +146,20 @@ export interface HeapArray<T extends ArrayBufferView> {
   free(): void;
 }
 
+/** A live block in a debug heap's leak report. */
+export interface LeakEntry {
+  /** The pointer malloc returned. */
+  ptr: number;
+  /** The bytes asked for. */
+  size: number;
+  /** The allocation's sequence number: 1 for the heap's first allocation, and so on. */
+  seq: number;
+  /** The label given at allocation, if any. */
+  label?: string;
+  /** The JS stack at allocation, with `captureStacks`. */
+  stack?: string;
+}
+
 /** A heap on its own WebAssembly instance. */
 export interface Heap extends Allocator {
   /** The wasm memory the heap lives in. */
@@ -135,4 +170,21 @@ export interface Heap extends Allocator {
   readonly coalesce: Coalesce;
   /** Allocates `length` elements of `ctor` as a handle whose view survives memory growth. */
   allocArray<C extends TypedArrayConstructor>(ctor: C, length: number): HeapArray<InstanceType<C>>;
+}
+
+/**
+ * A debug heap (`createHeap({ debug: true })`). Allocation calls take an optional label that
+ * leak reports show.
+ */
+export interface DebugHeap extends Heap {
+  malloc(size: number, label?: string): number;
+  calloc(count: number, size: number, label?: string): number;
+  realloc(ptr: number, size: number, label?: string): number;
+  alignedAlloc(alignment: number, size: number, label?: string): number;
+  /** Every live block, in address order. */
+  leaks(): LeakEntry[];
+  /** A mark for {@link DebugHeap.leaksSince}: the current allocation count. */
+  mark(): number;
+  /** The live blocks allocated after `mark`: what a request left behind. */
+  leaksSince(mark: number): LeakEntry[];
 }

@@ -6,6 +6,7 @@ export type HeapErrorCode =
   | "invalid-pointer"
   | "out-of-memory"
   | "use-after-free"
+  | "heap-overflow"
   | "heap-corrupt"
   | "bad-config";
 
@@ -32,7 +33,25 @@ export const CoreError = {
   OUT_OF_MEMORY: 3,
   BAD_ALIGNMENT: 4,
   BAD_CONFIG: 5,
+  USE_AFTER_FREE: 6,
+  HEAP_OVERFLOW: 7,
 } as const;
+
+/**
+ * Describes a debug-heap finding: a write after free at `offset`, or a write `offset` bytes
+ * from the start of a block of `size` bytes that fell outside it.
+ */
+export function findingMessage(code: "use-after-free" | "heap-overflow", ptr: number, size: number, offset: number): string {
+  const block = `block ${hex(ptr)} (${size} byte${size === 1 ? "" : "s"})`;
+  if (code === "use-after-free") {
+    return offset < 0
+      ? `use-after-free: ${block} was written ${-offset} bytes before its start after it was freed`
+      : `use-after-free: ${block} was written at offset ${offset} after it was freed`;
+  }
+  if (offset < 0) return `heap-overflow: ${block} was written ${-offset} byte${offset === -1 ? "" : "s"} before its start`;
+  const past = offset - size + 1;
+  return `heap-overflow: ${block} was written ${past} byte${past === 1 ? "" : "s"} past its end (the farthest at offset ${offset})`;
+}
 
 /** Formats a value for an error message without throwing on BigInt, symbols or cycles. */
 export function describe(value: unknown): string {

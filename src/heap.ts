@@ -2,10 +2,11 @@
 // comparison on the fast path.
 
 import type {
-  Coalesce, Heap, HeapArray, HeapOptions, HeapStats, HeapViolation, Policy, TypedArrayConstructor,
+  Coalesce, DebugHeap, Heap, HeapArray, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy,
+  TypedArrayConstructor,
 } from "./api.js";
 import { U32_LIMIT, badPointer, integerIn, oversizeOrThrow } from "./args.js";
-import { CoreError, HeapError, describe, hex, pointerError } from "./errors.js";
+import { CoreError, HeapError, describe, findingMessage, hex, pointerError } from "./errors.js";
 import { INVARIANTS } from "./invariants.js";
 import { type CoreExports, instantiateCore } from "./loader.js";
 import { readStats } from "./stats.js";
@@ -16,7 +17,7 @@ const POLICIES: Readonly<Record<Policy, number>> = { "first-fit": 0, "next-fit":
 /** The core's numbers for each coalescing mode (assembly/common.ts, Coalesce). */
 const COALESCING: Readonly<Record<Coalesce, number>> = { immediate: 0, deferred: 1 };
 /** The options createHeap knows. */
-const OPTION_KEYS = new Set(["policy", "coalesce", "initialPages", "maximumPages"]);
+const OPTION_KEYS = new Set(["policy", "coalesce", "initialPages", "maximumPages", "debug", "captureStacks"]);
 /** The wasm32 ceiling in pages. */
 export const MAX_PAGES = 65536;
 
@@ -26,6 +27,15 @@ interface ResolvedOptions {
   coalesce: Coalesce;
   initialPages: number;
   maximumPages: number;
+  debug: boolean;
+  captureStacks: boolean;
+}
+
+/** A boolean option, or its default; throws TypeError for anything else. */
+function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new TypeError(`createHeap: ${name} must be true or false, got ${describe(value)}`);
+  return value;
 }
 
 /** Validates options and fills in defaults; throws TypeError or RangeError on bad values. */
@@ -49,7 +59,10 @@ export function resolveOptions(options: HeapOptions | undefined): ResolvedOption
   }
   const maximumPages = integerIn("createHeap", "maximumPages", options.maximumPages ?? MAX_PAGES, 1, MAX_PAGES);
   const initialPages = integerIn("createHeap", "initialPages", options.initialPages ?? 1, 0, maximumPages);
-  return { policy, coalesce, initialPages, maximumPages };
+  const debug = flag("debug", options.debug, false);
+  const captureStacks = flag("captureStacks", options.captureStacks, false);
+  if (captureStacks && !debug) throw new TypeError("createHeap: captureStacks needs debug: true");
+  return { policy, coalesce, initialPages, maximumPages, debug, captureStacks };
 }
 
 /**
@@ -58,9 +71,11 @@ export function resolveOptions(options: HeapOptions | undefined): ResolvedOption
  * Throws TypeError or RangeError for bad options, and HeapError "out-of-memory" when memory
  * cannot grow to `initialPages`.
  */
-export async function createHeap(options?: HeapOptions): Promise<Heap> {
+export async function createHeap(options: HeapOptions & { debug: true }): Promise<DebugHeap>;
+export async function createHeap(options?: HeapOptions): Promise<Heap>;
+export async function createHeap(options?: HeapOptions): Promise<Heap | DebugHeap> {
   const resolved = resolveOptions(options);
-  const core = await instantiateCore();
+  const core = await instantiateCore(resolved.debug ? "debug" : "release");
   const rc = core.heap_configure(
     POLICIES[resolved.policy], COALESCING[resolved.coalesce], resolved.initialPages, resolved.maximumPages,
   );
@@ -69,7 +84,23 @@ export async function createHeap(options?: HeapOptions): Promise<Heap> {
       ? new HeapError("out-of-memory", `createHeap: cannot grow memory to ${resolved.initialPages} pages within ${resolved.maximumPages}`)
       : new HeapError("bad-config", `createHeap: the core refused the configuration (code ${rc})`);
   }
-  return wrapCore(core, resolved);
+  return resolved.debug ? wrapDebug(core, resolved) : wrapCore(core, resolved);
+}
+
+/**
+ * The HeapError for a call the core refused with `code` (not OUT_OF_MEMORY). Debug-heap findings
+ * carry the details the core left in heap_error_info.
+ */
+function refusal(core: CoreExports, fn: string, code: number, ptr: number): HeapError {
+  if (code === CoreError.USE_AFTER_FREE || code === CoreError.HEAP_OVERFLOW) {
+    const kind = code === CoreError.USE_AFTER_FREE ? "use-after-free" : "heap-overflow";
+    const at = core.heap_error_info(0) >>> 0;
+    const finding = findingMessage(kind, at, core.heap_error_info(1) >>> 0, core.heap_error_info(2) | 0);
+    const where = kind === "use-after-free" ? " (found as that block left the quarantine)" : "";
+    return new HeapError(kind, `${fn}(${hex(ptr)}) refused: ${finding}${where}`, at);
+  }
+  if (code === CoreError.DOUBLE_FREE || code === CoreError.INVALID_POINTER) return pointerError(fn, code, ptr);
+  return new HeapError("heap-corrupt", `${fn}(${hex(ptr)}) refused with core error ${code}`, ptr);
 }
 
 /** The Heap methods over one core instance. */
@@ -82,10 +113,10 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
   const rawUsable = core.usableSize;
   const memory = core.memory;
 
-  /** After a call returned 0 for a non-zero pointer: throw if the pointer was refused. */
+  /** After a call returned 0 for a non-zero pointer: throw unless it merely ran out of memory. */
   const throwIfRefused = (fn: string, ptr: number): void => {
     const code = core.heap_last_error();
-    if (code === CoreError.DOUBLE_FREE || code === CoreError.INVALID_POINTER) throw pointerError(fn, code, ptr);
+    if (code !== CoreError.OUT_OF_MEMORY && code !== CoreError.OK) throw refusal(core, fn, code, ptr);
   };
 
   const malloc = (size: number): number => {
@@ -96,7 +127,7 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
   const free = (ptr: number): void => {
     if (typeof ptr !== "number" || (ptr >>> 0) !== ptr) badPointer("free", ptr);
     const rc = rawFree(ptr);
-    if (rc !== 0) throw pointerError("free", rc, ptr);
+    if (rc !== 0) throw refusal(core, "free", rc, ptr);
   };
 
   const heap: Heap = {
@@ -151,6 +182,11 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
       const invariant = core.heap_check();
       if (invariant === 0) return null;
       const address = core.heap_check_address() >>> 0;
+      if (invariant === 15 || invariant === 16) {
+        const code = invariant === 15 ? "heap-overflow" : "use-after-free";
+        const message = `${findingMessage(code, address, core.heap_error_info(1) >>> 0, core.heap_error_info(2) | 0)} (I${invariant})`;
+        return { code, invariant, address, message };
+      }
       return {
         code: "heap-corrupt",
         invariant,
@@ -171,6 +207,84 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
         throw new HeapError("out-of-memory", `allocArray: no room for ${length} × ${ctor.name} (${bytes} bytes)`);
       }
       return new HeapArrayHandle<InstanceType<C>>(ctor, memory, ptr, length, free);
+    },
+  };
+  return heap;
+}
+
+/** Bytes from a debug block's header to its user pointer: the header and the debug prefix. */
+const DEBUG_OFFSET = 4 + 24;
+
+/**
+ * The debug heap's extras over the same methods: labels and stacks kept per sequence number,
+ * and leak reports from a walk of the live blocks.
+ */
+function wrapDebug(core: CoreExports, options: ResolvedOptions): DebugHeap {
+  const base = wrapCore(core, options);
+  const notes = new Map<number, { label?: string; stack?: string }>();
+  const words = (): DataView => new DataView(core.memory.buffer);
+  /** The sequence number in the prefix of the block at `ptr`, or -1 if ptr cannot be one. */
+  const seqOf = (ptr: number): number =>
+    typeof ptr === "number" && ptr >= DEBUG_OFFSET && ptr <= core.memory.buffer.byteLength - 8 && ptr % 8 === 0
+      ? words().getUint32(ptr - 20, true) : -1;
+  /** Remembers a label or stack for the block at `ptr`, just allocated. */
+  /** Checks a label before anything is allocated, so that a bad one costs nothing. */
+  const labelled = (fn: string, label: unknown): void => {
+    if (label !== undefined && typeof label !== "string") {
+      throw new TypeError(`${fn}: label must be a string, got ${describe(label)}`);
+    }
+  };
+  const note = (ptr: number, label: string | undefined, carried?: { label?: string; stack?: string }): number => {
+    if (ptr === 0) return 0;
+    const stack = options.captureStacks ? new Error().stack?.split("\n").slice(2).join("\n") : carried?.stack;
+    const text = label ?? carried?.label;
+    if (text !== undefined || stack !== undefined) notes.set(seqOf(ptr), { label: text, stack });
+    return ptr;
+  };
+  const forget = (ptr: number): { label?: string; stack?: string } | undefined => {
+    if (notes.size === 0 || ptr === 0) return undefined;
+    const seq = seqOf(ptr);
+    const old = notes.get(seq);
+    notes.delete(seq);
+    return old;
+  };
+  const walk = (after: number): LeakEntry[] => {
+    const out: LeakEntry[] = [];
+    for (let b = core.heap_debug_next(0) >>> 0; b !== 0; b = core.heap_debug_next(b) >>> 0) {
+      const dv = words();
+      const seq = dv.getUint32(b + 8, true);
+      if (seq <= after) continue;
+      const entry: LeakEntry = { ptr: b + DEBUG_OFFSET, size: dv.getUint32(b + 4, true), seq };
+      const n = notes.get(seq);
+      if (n?.label !== undefined) entry.label = n.label;
+      if (n?.stack !== undefined) entry.stack = n.stack;
+      out.push(entry);
+    }
+    return out;
+  };
+  const heap: DebugHeap = {
+    ...base,
+    malloc: (size: number, label?: string) => (labelled("malloc", label), note(base.malloc(size), label)),
+    calloc: (count: number, size: number, label?: string) => (labelled("calloc", label), note(base.calloc(count, size), label)),
+    alignedAlloc: (alignment: number, size: number, label?: string) =>
+      (labelled("alignedAlloc", label), note(base.alignedAlloc(alignment, size), label)),
+    realloc(ptr: number, size: number, label?: string): number {
+      labelled("realloc", label);
+      const carried = notes.size !== 0 && ptr !== 0 ? notes.get(seqOf(ptr)) : undefined;
+      const q = base.realloc(ptr, size);
+      if (q !== 0 && ptr !== 0) forget(ptr);
+      return note(q, label, carried);
+    },
+    free(ptr: number): void {
+      const seq = notes.size !== 0 ? seqOf(ptr) : -1;
+      base.free(ptr);
+      if (seq >= 0) notes.delete(seq);
+    },
+    leaks: () => walk(0),
+    mark: () => core.heap_stat(13),
+    leaksSince(mark: number): LeakEntry[] {
+      integerIn("leaksSince", "mark", mark, 0, 0xFFFF_FFFF);
+      return walk(mark);
     },
   };
   return heap;

@@ -17,4 +17,7 @@ export const INVARIANTS: readonly string[] = [
   "I12: the next-fit rover points at a free block or the list's sentinel",
   "I13: the start bitmap marks exactly the user blocks",
   "I14: the start bitmap's ranges cover the heap, each with a valid chunk",
+  "I15: every live block's canaries are intact (debug heap)",
+  "I16: every quarantined block still holds its freed fill (debug heap)",
+  "I17: the quarantine lists exactly the quarantined blocks (debug heap)",
 ];

@@ -3,7 +3,7 @@
 
 import { instantiate } from "@assemblyscript/loader";
 import { HeapError } from "./errors.js";
-import { CORE_WASM_BASE64 } from "./generated/wasm.js";
+import { CORE_WASM_BASE64, DEBUG_WASM_BASE64 } from "./generated/wasm.js";
 
 /** The raw exports of assembly/index.ts. Pointers and sizes are u32, returned as i32. */
 export interface CoreExports {
@@ -20,9 +20,14 @@ export interface CoreExports {
   heap_last_error(): number;
   heap_error_address(): number;
   heap_stat(index: number): number;
+  heap_error_info(index: number): number;
+  heap_debug_next(block: number): number;
 }
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+/** Which build: the release core, or the debug heap (assembly/debug.ts). */
+export type CoreBuild = "release" | "debug";
+
+const compiled: Partial<Record<CoreBuild, Promise<WebAssembly.Module>>> = {};
 
 /** Decodes base64 with atob, which Node 16+ and every browser have. */
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -32,10 +37,9 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** The compiled core, compiled once per process (or page) and shared by every heap. */
-export function coreModule(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(decodeBase64(CORE_WASM_BASE64));
-  return compiled;
+/** A compiled build, compiled once per process (or page) and shared by every heap. */
+export function coreModule(build: CoreBuild = "release"): Promise<WebAssembly.Module> {
+  return (compiled[build] ??= WebAssembly.compile(decodeBase64(build === "debug" ? DEBUG_WASM_BASE64 : CORE_WASM_BASE64)));
 }
 
 /** Reads an AssemblyScript string literal: UTF-16 code units, its byte length in the word before it. */
@@ -46,13 +50,13 @@ function readString(memory: WebAssembly.Memory, ptr: number): string {
 }
 
 /** A fresh instance of the core, with its own memory. The core aborts only on an overwritten state. */
-export async function instantiateCore(): Promise<CoreExports> {
+export async function instantiateCore(build: CoreBuild = "release"): Promise<CoreExports> {
   let exports: CoreExports | undefined;
   const abort = (msg: number, file: number, line: number, column: number): never => {
     const text = exports ? `${readString(exports.memory, msg)} (${readString(exports.memory, file)}:${line}:${column})` : "abort";
     throw new HeapError("heap-corrupt", text);
   };
-  const { instance } = await instantiate(await coreModule(), { env: { abort } });
+  const { instance } = await instantiate(await coreModule(build), { env: { abort } });
   exports = instance.exports as unknown as CoreExports;
   return exports;
 }

@@ -18,6 +18,9 @@ export const STAT_FIELDS = [
   "bytesCleared",
   "heapStart",
   "guardBytes",
+  "allocations",
+  "quarantinedBlocks",
+  "quarantinedBytes",
 ] as const satisfies readonly (keyof HeapStats)[];
 
 /** Reads every statistic through `read(index)`. */

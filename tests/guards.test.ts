@@ -23,14 +23,20 @@ function code(path: string): string {
 }
 
 describe("the core allocates nothing through AssemblyScript's runtime", () => {
-  const wat = readFileSync(join(root, "build/wasmalloc.debug.wat"), "utf8");
-
-  it("the debug build has no runtime functions, no mutable globals and no start function", () => {
+  // Unoptimised builds with names (asconfig targets inspect and inspect-debug), of the release
+  // core and of the debug heap.
+  it.each(["wasmalloc.wat", "wasmalloc.debug.wat"])("%s has no runtime functions, no mutable globals and no start function", (file) => {
+    const wat = readFileSync(join(root, "build/inspect", file), "utf8");
     expect(wat).toMatch(/\(func \$assembly\/heap\/allocate/); // names are there: the scan is meaningful
     expect(wat).not.toMatch(/\$~lib\/rt\//);
     expect(wat).not.toMatch(/__new|__alloc|__renew|__realloc|__free/);
     expect(wat).not.toMatch(/\(global [^)]*\(mut /);
     expect(wat).not.toMatch(/\(start /);
+  });
+
+  it("the debug heap's code is in the debug build only", () => {
+    expect(readFileSync(join(root, "build/inspect/wasmalloc.debug.wat"), "utf8")).toMatch(/\$assembly\/debug\/debugAllocate/);
+    expect(readFileSync(join(root, "build/inspect/wasmalloc.wat"), "utf8")).not.toMatch(/\$assembly\/debug\//);
   });
 
   it("the sources use no new, no array literals, no template strings and no string building", () => {
@@ -51,8 +57,8 @@ describe("the core allocates nothing through AssemblyScript's runtime", () => {
     expect(callers.map((f) => f.slice(assemblyDir.length + 1))).toEqual(["brk.ts"]);
   });
 
-  it("the release module imports nothing but env.abort", async () => {
-    const bytes = readFileSync(join(root, "build/wasmalloc.wasm"));
+  it.each(["wasmalloc.wasm", "wasmalloc.debug.wasm"])("%s imports nothing but env.abort", async (file) => {
+    const bytes = readFileSync(join(root, "build", file));
     const mod = await WebAssembly.compile(bytes);
     const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`);
     expect(imports.every((i) => i === "env.abort")).toBe(true);
@@ -60,8 +66,8 @@ describe("the core allocates nothing through AssemblyScript's runtime", () => {
     expect(exports).toEqual(expect.arrayContaining(["malloc", "free", "calloc", "realloc", "alignedAlloc", "usableSize", "memory"]));
   });
 
-  it("the release module has no mutable globals either", async () => {
-    const mod = await WebAssembly.compile(readFileSync(join(root, "build/wasmalloc.wasm")));
+  it.each(["wasmalloc.wasm", "wasmalloc.debug.wasm"])("%s has no mutable globals either", async (file) => {
+    const mod = await WebAssembly.compile(readFileSync(join(root, "build", file)));
     const instance = await WebAssembly.instantiate(mod, { env: { abort() { throw new Error("abort"); } } });
     const globals = Object.values(instance.exports).filter((e) => e instanceof WebAssembly.Global);
     expect(globals).toEqual([]);
