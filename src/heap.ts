@@ -88,6 +88,15 @@ export async function createHeap(options?: HeapOptions): Promise<Heap | DebugHea
 }
 
 /**
+ * The JS heap over exports that a module built from assembly/index.ts already has: a wasm
+ * program that embeds the allocator, read by its host. Not part of the package's public API yet.
+ */
+export function heapFromExports(core: CoreExports, options: HeapOptions = {}): Heap | DebugHeap {
+  const resolved = resolveOptions(options);
+  return resolved.debug ? wrapDebug(core, resolved) : wrapCore(core, resolved);
+}
+
+/**
  * The HeapError for a call the core refused with `code` (not OUT_OF_MEMORY). Debug-heap findings
  * carry the details the core left in heap_error_info.
  */

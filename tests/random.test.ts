@@ -77,11 +77,13 @@ function verify(heap: Heap, live: Live[]): void {
     if (next && b.ptr + heap.usableSize(b.ptr) > next.ptr - HEADER) throw new Error(`blocks overlap at ${b.ptr}`);
   }
   const s = heap.stats();
-  if (s.usedBlocks !== live.length) throw new Error(`usedBlocks ${s.usedBlocks}, model ${live.length}`);
+  if (s.usedBlocks - s.quarantinedBlocks !== live.length) throw new Error(`usedBlocks ${s.usedBlocks}, model ${live.length}`);
 }
 
+const BUILDS = CONFIGS.flatMap((cfg) => [{ ...cfg, debug: false }, { ...cfg, debug: true }]);
+
 describe("random sequences", () => {
-  it.each(CONFIGS)("$policy/$coalesce: check() and contents hold after every step", async (cfg) => {
+  it.each(BUILDS)("$policy/$coalesce, debug $debug: check() and contents hold after every step", async (cfg) => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 120, size: "max" }), async (ops) => {
         const heap = await createHeap(cfg);
@@ -92,10 +94,11 @@ describe("random sequences", () => {
         });
         for (const b of live.splice(0)) heap.free(b.ptr);
         verify(heap, live);
-        // Everything but the start bitmap's chunks is free, and (immediate coalescing, no chunks) in one block.
+        // Everything but the start bitmap's chunks (and the debug heap's quarantine) is free, and
+        // (immediate coalescing, no chunks, no quarantine) in one block.
         const s = heap.stats();
-        const oneBlock = cfg.coalesce === "deferred" || s.guardBytes > 0 || s.freeBlocks <= 1;
-        if (s.usedBytes !== 0 || s.freeBytes !== s.extent - 12 - s.guardBytes || !oneBlock) {
+        const oneBlock = cfg.coalesce === "deferred" || s.guardBytes > 0 || cfg.debug || s.freeBlocks <= 1;
+        if (s.usedBytes !== s.quarantinedBytes || s.freeBytes !== s.extent - 12 - s.guardBytes - s.usedBytes || !oneBlock) {
           throw new Error(`after freeing everything: ${JSON.stringify(s)}`);
         }
       }),
