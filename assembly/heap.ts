@@ -14,7 +14,7 @@ import { coverMemory, heapLimit, sbrk } from "./brk";
 import { coalesceAll, release } from "./coalesce";
 import { listRemove, listReplace } from "./freelist";
 import {
-  CLEARSTART, GUARDS, ISSTART, SETSTART, rangeBitmapBytes, rangeStart, setRangeBitmap, setupStarts,
+  CLEARSTART, GUARDS, ISSTART, RANGE_COUNT, SETSTART, rangeBitmapBytes, rangeStart, setRangeBitmap, setupStarts,
 } from "./starts";
 import { findBestFit } from "./fit/best";
 import { findFirstFit } from "./fit/first";
@@ -240,7 +240,11 @@ function addRangeBitmap(): bool {
 function coverGrowth(bytes: usize): bool {
   if (!GUARDS) return true;
   const st = ST();
+  const limit = heapLimit(st.maxPages);
   while (<u64>st.heapStart + rangeStart(st.chunkCount) < <u64>st.brk + <u64>bytes) {
+    // A growth that cannot happen gets no bitmap: it would only waste the space (and past the
+    // last range there is no directory entry to fill).
+    if (<u64>st.brk + <u64>bytes > limit || st.chunkCount >= RANGE_COUNT) return false;
     if (!addRangeBitmap()) return false;
   }
   return true;

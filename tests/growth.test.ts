@@ -89,6 +89,14 @@ describe("maximumPages", () => {
     expect(heap.stats().memoryBytes).toBe(PAGE);
     expect(heap.check()).toBeNull();
   });
+
+  it("a request past maximumPages costs nothing, not even start-bitmap chunks", async () => {
+    const heap = await createHeap({ maximumPages: 4 });
+    heap.malloc(100);
+    const before = heap.stats();
+    expect(heap.malloc(5 * PAGE)).toBe(0);
+    expect(heap.stats()).toEqual(before);
+  });
 });
 
 describe("addresses of 2 GiB and above", () => {
