@@ -37,13 +37,14 @@ export function badPointer(fn: string, value: unknown): never {
   );
 }
 
-/** Checks an integer option or argument in [min, max]; throws TypeError or RangeError. */
+/** Checks an integer option or argument in [min, max] (max may be Infinity); throws TypeError or RangeError. */
 export function integerIn(fn: string, arg: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number") {
     throw new TypeError(`${fn}: ${arg} must be a number, got ${describe(value)}`);
   }
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${fn}: ${arg} must be an integer from ${min} to ${max}, got ${describe(value)}`);
+    const range = max !== Infinity ? `an integer from ${min} to ${max}` : min === 0 ? "a non-negative integer" : `an integer of at least ${min}`;
+    throw new RangeError(`${fn}: ${arg} must be ${range}, got ${describe(value)}`);
   }
   return value;
 }

@@ -209,7 +209,7 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
       if (typeof ctor !== "function" || typeof bytesPer !== "number") {
         throw new TypeError(`allocArray: ctor must be a TypedArray constructor such as Float64Array, got ${describe(ctor)}`);
       }
-      integerIn("allocArray", "length", length, 0, Number.MAX_SAFE_INTEGER);
+      integerIn("allocArray", "length", length, 0, Infinity);   // too long to place: out of memory below
       const bytes = length * bytesPer;
       const ptr = bytes < U32_LIMIT ? malloc(bytes) : 0;
       if (ptr === 0) {
@@ -292,7 +292,7 @@ function wrapDebug(core: CoreExports, options: ResolvedOptions): DebugHeap {
     leaks: () => walk(0),
     mark: () => core.heap_stat(13),
     leaksSince(mark: number): LeakEntry[] {
-      integerIn("leaksSince", "mark", mark, 0, 0xFFFF_FFFF);
+      integerIn("leaksSince", "mark", mark, 0, Infinity);
       return walk(mark);
     },
   };

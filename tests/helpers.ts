@@ -35,15 +35,34 @@ export function header(heap: Heap, p: number): number {
   return new DataView(heap.memory.buffer).getUint32(p - HEADER, true);
 }
 
-/** Fills n bytes at p with a pattern seeded by `seed`. */
+/** Sampling for blocks over 64 KiB: their first and last 4 KiB, and every 4093rd byte between. */
+const EDGE = 4096;
+const STRIDE = 4093;
+
+/** The pattern byte at offset i of a block seeded by `seed`. */
+const pattern = (seed: number, i: number): number => (seed * 31 + i * 7 + 1) & 255;
+
+/** Fills n bytes at p with a pattern seeded by `seed` (sampled past 64 KiB, see above). */
 export function fill(heap: Heap, p: number, n: number, seed: number): void {
   const u8 = new Uint8Array(heap.memory.buffer, p, n);
-  for (let i = 0; i < n; i++) u8[i] = (seed * 31 + i * 7 + 1) & 255;
+  const edge = n <= 65536 ? n : EDGE;
+  for (let i = 0; i < edge; i++) u8[i] = pattern(seed, i);
+  if (edge === n) return;
+  for (let i = EDGE; i < n - EDGE; i += STRIDE) u8[i] = pattern(seed, i);
+  for (let i = n - EDGE; i < n; i++) u8[i] = pattern(seed, i);
 }
 
-/** Whether n bytes at p still hold the pattern seeded by `seed`. */
-export function holds(heap: Heap, p: number, n: number, seed: number): boolean {
-  const u8 = new Uint8Array(heap.memory.buffer, p, n);
-  for (let i = 0; i < n; i++) if (u8[i] !== ((seed * 31 + i * 7 + 1) & 255)) return false;
+/**
+ * Whether a block filled as n bytes at p still holds the pattern seeded by `seed` (sampled past
+ * 64 KiB), looking only below `limit` (for the prefix a realloc keeps).
+ */
+export function holds(heap: Heap, p: number, n: number, seed: number, limit = n): boolean {
+  const u8 = new Uint8Array(heap.memory.buffer, p, limit);
+  const ok = (i: number): boolean => i >= limit || u8[i] === pattern(seed, i);
+  const edge = n <= 65536 ? n : EDGE;
+  for (let i = 0; i < edge; i++) if (!ok(i)) return false;
+  if (edge === n) return true;
+  for (let i = EDGE; i < n - EDGE; i += STRIDE) if (!ok(i)) return false;
+  for (let i = n - EDGE; i < n; i++) if (!ok(i)) return false;
   return true;
 }
