@@ -1,5 +1,5 @@
-// What the release-mode pointer checks cost: the shipped build against the "unchecked" build
-// (asc --use WASMALLOC_UNCHECKED=1: no start bitmap, every pointer trusted), in one run.
+// What the checks cost: the shipped release build, and the debug heap, against the "unchecked"
+// build (asc --use WASMALLOC_UNCHECKED=1: no start bitmap, every pointer trusted), in one run.
 //
 //   npm run bench:guards     (builds both first)
 //
@@ -12,11 +12,16 @@ import os from "node:os";
 import { parseTrace, OP_ALLOC, OP_FREE } from "../dist/trace.js";
 
 const builds = {
-  checked: readFileSync(new URL("../build/wasmalloc.wasm", import.meta.url)),
   unchecked: readFileSync(new URL("../build/bench/wasmalloc.unchecked.wasm", import.meta.url)),
+  release: readFileSync(new URL("../build/wasmalloc.wasm", import.meta.url)),
+  debug: readFileSync(new URL("../build/wasmalloc.debug.wasm", import.meta.url)),
 };
+// Each build is compiled once; instances come from the compiled module, so that V8's optimised
+// code (tiered up during the warm-up) serves every instance, as it does for createHeap.
+const modules = new Map();
 async function core(bytes) {
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { abort() { throw new Error("abort"); } } });
+  if (!modules.has(bytes)) modules.set(bytes, await WebAssembly.compile(bytes));
+  const instance = await WebAssembly.instantiate(modules.get(bytes), { env: { abort() { throw new Error("abort"); } } });
   return instance.exports;
 }
 
@@ -25,27 +30,20 @@ const SUITE = ["amptjp", "cccp", "cp-decl", "expr", "coalescing", "random", "ran
 const traceDir = new URL("../../shared/traces/malloclab/", import.meta.url);
 const traces = existsSync(traceDir) ? SUITE.map((f) => parseTrace(readFileSync(new URL(f, traceDir), "utf8"))) : [];
 
-/** Replays every trace on fresh instances through the raw exports; returns ops replayed. */
-async function prepareReplay(bytes) {
-  const instances = [];
-  for (let i = 0; i < traces.length; i++) instances.push(null);
-  return async () => {
-    let ops = 0;
-    for (const t of traces) {
-      const c = await core(bytes);
-      const ptrs = new Uint32Array(t.numIds);
-      const { kinds, ids, sizes } = t;
-      const malloc = c.malloc, free = c.free, realloc = c.realloc;
-      for (let i = 0; i < kinds.length; i++) {
-        const k = kinds[i], id = ids[i];
-        if (k === OP_ALLOC) ptrs[id] = malloc(sizes[i]);
-        else if (k === OP_FREE) free(ptrs[id]);
-        else ptrs[id] = realloc(ptrs[id], sizes[i]);
-      }
-      ops += kinds.length;
-    }
-    return ops;
-  };
+/** Replays one trace on a fresh instance; returns [ms for the operations alone, extent at the end]. */
+async function replayOnce(bytes, t) {
+  const c = await core(bytes);
+  const ptrs = new Uint32Array(t.numIds);
+  const { kinds, ids, sizes } = t;
+  const malloc = c.malloc, free = c.free, realloc = c.realloc;
+  const t0 = performance.now();
+  for (let i = 0; i < kinds.length; i++) {
+    const k = kinds[i], id = ids[i];
+    if (k === OP_ALLOC) ptrs[id] = malloc(sizes[i]);
+    else if (k === OP_FREE) free(ptrs[id]);
+    else ptrs[id] = realloc(ptrs[id], sizes[i]);
+  }
+  return [performance.now() - t0, c.heap_stat(0)];
 }
 
 const suite = new Benchmark.Suite("guards");
@@ -57,37 +55,48 @@ for (const [name, bytes] of Object.entries(builds)) {
   for (let i = 0; i < 64; i += 2) c.free(keep[i]);
   suite.add(`${name}: malloc(64)+free`, () => { const p = c.malloc(64); sink ^= p; c.free(p); });
 }
-// Replays are timed by hand: each sample instantiates 11 heaps, which benchmark.js cannot do
-// outside the timed function. Five rounds, alternating the builds, best of five.
+// Replays are timed by hand, the operations alone (instantiation is outside the timing): three
+// warm-up passes, then for each trace the best of five runs per build, summed over the suite.
 const replayRows = [];
+const extentRows = [];
 if (traces.length) {
-  const runs = Object.fromEntries(await Promise.all(Object.entries(builds).map(async ([n, b]) => [n, await prepareReplay(b)])));
-  const best = {};
-  for (let round = 0; round < 5; round++) {
-    for (const name of Object.keys(builds)) {
-      const t0 = performance.now();
-      const ops = await runs[name]();
-      const ms = performance.now() - t0;
-      const rate = ops / (ms / 1000);
-      best[name] = Math.max(best[name] ?? 0, rate);
+  for (let warm = 0; warm < 3; warm++) for (const t of traces) for (const b of Object.values(builds)) await replayOnce(b, t);
+  const total = {};
+  const extent = {};
+  const ops = traces.reduce((n, t) => n + t.kinds.length, 0);
+  for (const t of traces) {
+    for (const [name, b] of Object.entries(builds)) {
+      let best = Infinity;
+      for (let r = 0; r < 5; r++) {
+        const [ms, e] = await replayOnce(b, t);
+        best = Math.min(best, ms);
+        extent[name] = (extent[name] ?? 0) + (r === 0 ? e : 0);
+      }
+      total[name] = (total[name] ?? 0) + best;
     }
   }
-  for (const name of Object.keys(builds)) replayRows.push([`${name}: Malloc Lab suite replay (ops/s, best of 5)`, best[name]]);
+  for (const name of Object.keys(builds)) replayRows.push([`${name}: Malloc Lab suite replay (ops/s)`, ops / (total[name] / 1000)]);
+  for (const name of Object.keys(builds)) extentRows.push([name, extent[name]]);
 }
 
 const results = [];
 suite.on("cycle", (e) => { results.push([e.target.name, e.target.hz, e.target.stats.rme]); process.stderr.write(`${e.target}\n`); });
 suite.on("complete", () => {
   console.log(`\n${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores`);
-  console.log("| case | ops/s | ± | checked ÷ unchecked |\n|---|---:|---:|---:|");
+  console.log("| case | ops/s | ± | ÷ unchecked |\n|---|---:|---:|---:|");
   const rows = [...results, ...replayRows.map(([n, hz]) => [n, hz, NaN])];
-  for (let i = 0; i < rows.length; i += 2) {
-    const [a, b] = [rows[i], rows[i + 1]];
-    for (const r of [a, b]) {
-      console.log(`| ${r[0]} | ${Math.round(r[1]).toLocaleString("en-US")} | ${Number.isNaN(r[2]) ? "" : `${r[2].toFixed(1)}%`} | ${r === a ? (a[1] / b[1]).toFixed(2) + "×" : ""} |`);
+  const n = Object.keys(builds).length;
+  for (let i = 0; i < rows.length; i += n) {
+    const base = rows[i][1];
+    for (const r of rows.slice(i, i + n)) {
+      console.log(`| ${r[0]} | ${Math.round(r[1]).toLocaleString("en-US")} | ${Number.isNaN(r[2]) ? "" : `${r[2].toFixed(1)}%`} | ${(r[1] / base).toFixed(2)}× |`);
     }
   }
   if (!traces.length) console.log("(no replay: ../shared/traces/malloclab is not beside the project)");
+  else {
+    const base = extentRows[0][1];
+    console.log(`\nSum of the 11 heaps' extents at the end of their traces: ${extentRows.map(([n, e]) => `${n} ${e.toLocaleString("en-US")} bytes (${(e / base).toFixed(3)}×)`).join(", ")}`);
+  }
   if (sink === 0.5) console.log(sink);
 });
 suite.run({ async: false });
