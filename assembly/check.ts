@@ -29,12 +29,13 @@
 //       [0, chunkCount) reach brk, and each other range's chunk is a used, unmarked block large
 //       enough for it.
 
-import { AL_MASK, Coalesce, COALESCE_COUNT, PAGE_BITS, POLICY_COUNT } from "./common";
+import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, PAGE_BITS, POLICY_COUNT } from "./common";
 import {
   BLOCK_OVERHEAD, EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
   SIZE, USED, block2mem,
 } from "./block";
 import { heapLimit } from "./brk";
+import { QUARANTINED } from "./debug";
 import { GUARDS, ISSTART, RANGE_COUNT, rangeBitmap, rangeBitmapBytes, rangeStart } from "./starts";
 import { HEAP_START, SENTINEL, START_BITMAP0, ST, STATE_MAGIC } from "./state";
 
@@ -161,4 +162,19 @@ export function largestFree(): usize {
     if (size > best) best = size;
   }
   return best;
+}
+
+/** The block after `b` in address order (the first block for 0), or 0 past the last block. */
+export function walkNext(b: usize): usize {
+  const st = ST();
+  const next = b == 0 ? <usize>st.heapStart + PROLOGUE_SIZE : b + SIZE(b);
+  return next < <usize>st.brk - EPILOGUE_SIZE ? next : 0;
+}
+
+/** 0 free, 1 used, 2 internal (a start-bitmap chunk), 3 quarantined (debug heap). */
+export function blockKind(b: usize): u32 {
+  if ((HEADER(b) & USED) == 0) return 0;
+  if (GUARDS && !ISSTART(b)) return 2;
+  if (DEBUG && load<u32>(b + BLOCK_OVERHEAD, 8) == QUARANTINED) return 3;
+  return 1;
 }

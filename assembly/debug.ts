@@ -53,7 +53,7 @@ import { QUARANTINE, QUARANTINE_SLOTS, ST } from "./state";
 @inline const LIVE: u32 = 0x4556494C;
 /** State word of a quarantined block ("QRNT"). */
 // @ts-ignore: decorator
-@inline const QUARANTINED: u32 = 0x544E5251;
+@inline export const QUARANTINED: u32 = 0x544E5251;
 /** The quarantine holds at most this many bytes of blocks. */
 // @ts-ignore: decorator
 @inline export const QUARANTINE_MAX_BYTES: u32 = 1 << 20;

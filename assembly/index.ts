@@ -14,7 +14,7 @@ import {
   HeapStatus, allocate, allocateAligned, callocate, configure, deallocate, heapStatus,
   reallocate, usableSize_,
 } from "./heap";
-import { checkHeap } from "./check";
+import { blockKind, checkHeap, walkNext } from "./check";
 import { DEBUG } from "./common";
 import {
   checkDebug, debugAligned, debugAllocate, debugCalloc, debugFree, debugRealloc, debugUsable, nextLive,
@@ -122,6 +122,20 @@ export function heap_error_info(i: u32): i32 {
   if (heapStatus() == HeapStatus.FRESH) return 0;
   const st = ST();
   return <i32>(i == 0 ? st.errorAddress : i == 1 ? st.detailSize : i == 2 ? st.detailOffset : 0);
+}
+
+/**
+ * Walks every block in address order: the first block for `b` = 0, else the block after `b`
+ * (which must be a block); 0 after the last one. For maps and tools, not for the hot path.
+ */
+export function heap_walk(b: usize): usize {
+  if (heapStatus() != HeapStatus.READY) return 0;
+  return walkNext(b);
+}
+
+/** What the block at `b` is: 0 free, 1 used, 2 internal (a start-bitmap chunk), 3 quarantined (debug). */
+export function heap_block_kind(b: usize): i32 {
+  return <i32>blockKind(b);
 }
 
 /**

@@ -160,6 +160,16 @@ export interface LeakEntry {
   stack?: string;
 }
 
+/** One block of the heap, as {@link Heap.blocks} sees it. */
+export interface HeapBlock {
+  /** The block's first byte: its header. The payload starts 4 bytes later. */
+  address: number;
+  /** The block's size in bytes, header included. */
+  size: number;
+  /** `"internal"` is a chunk of the start bitmap; `"quarantined"` a freed block on the debug heap. */
+  kind: "free" | "used" | "internal" | "quarantined";
+}
+
 /** A heap on its own WebAssembly instance. */
 export interface Heap extends Allocator {
   /** The wasm memory the heap lives in. */
@@ -168,6 +178,8 @@ export interface Heap extends Allocator {
   readonly policy: Policy;
   /** The coalescing mode chosen at creation. */
   readonly coalesce: Coalesce;
+  /** Every block in address order, from the first after the prologue to the last before the epilogue. */
+  blocks(): HeapBlock[];
   /** Allocates `length` elements of `ctor` as a handle whose view survives memory growth. */
   allocArray<C extends TypedArrayConstructor>(ctor: C, length: number): HeapArray<InstanceType<C>>;
 }

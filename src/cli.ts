@@ -2,8 +2,14 @@
 // The wasmalloc command. `wasmalloc demo` (what `npm start` runs) allocates, frees and prints
 // where each policy places the same requests, with each heap's statistics.
 
-import type { Coalesce, Heap, Policy } from "./api.js";
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { Coalesce, Heap, HeapOptions, Policy } from "./api.js";
 import { createHeap } from "./heap.js";
+import { renderHeapMap } from "./map.js";
+import { renderPlot } from "./plot.js";
+import { replay } from "./replay.js";
+import { parseTrace } from "./trace.js";
 
 const POLICIES: Policy[] = ["first-fit", "next-fit", "best-fit"];
 const COALESCING: Coalesce[] = ["immediate", "deferred"];
@@ -45,16 +51,97 @@ async function demo(): Promise<void> {
   for (const r of rows) console.log(line(r));
 }
 
-const USAGE = "usage: wasmalloc demo";
+const USAGE = `usage:
+  wasmalloc demo
+  wasmalloc map <trace.rep> [--at <op>] [-o heap.svg] [--policy P] [--coalesce C] [--debug]
+  wasmalloc plot <trace.rep> [-o plot.svg] [--samples N] [--policy P] [--coalesce C] [--debug]`;
+
+/** A usage error: printed with the usage, exit code 2. */
+class UsageError extends Error {}
+
+/** Parses a map or plot command line. */
+function traceCommand(args: string[]): { file: string; out: string; at?: number; samples: number; options: HeapOptions } {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      at: { type: "string" },
+      out: { type: "string", short: "o" },
+      samples: { type: "string", default: "400" },
+      policy: { type: "string", default: "first-fit" },
+      coalesce: { type: "string", default: "immediate" },
+      debug: { type: "boolean", default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError("give exactly one trace file");
+  const count = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new UsageError(`--${name} takes a non-negative integer, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  return {
+    file: positionals[0],
+    out: values.out ?? "",
+    at: count("at", values.at),
+    samples: Math.max(2, count("samples", values.samples) ?? 400),
+    options: { policy: values.policy as Policy, coalesce: values.coalesce as Coalesce, debug: values.debug },
+  };
+}
+
+/** wasmalloc map: the heap after the first `--at` operations of a trace, as SVG. */
+async function map(args: string[]): Promise<void> {
+  const { file, out, at, options } = traceCommand(args);
+  const trace = parseTrace(readFileSync(file, "utf8"));
+  const heap = await createHeap(options);
+  const result = replay(heap, trace, { ops: at });
+  const blocks = heap.blocks();
+  const svg = renderHeapMap(blocks, {
+    title: `${file} after ${result.ops} of ${trace.kinds.length} operations (${heap.policy}, ${heap.coalesce})`,
+    stats: heap.stats(),
+  });
+  writeFileSync(out || "heap.svg", svg);
+  console.log(`wrote ${out || "heap.svg"}: ${blocks.length} blocks after ${result.ops} operations`);
+}
+
+/** wasmalloc plot: utilization and fragmentation over a replay, as SVG. */
+async function plot(args: string[]): Promise<void> {
+  const { file, out, samples, options } = traceCommand(args);
+  const trace = parseTrace(readFileSync(file, "utf8"));
+  const heap = await createHeap(options);
+  const every = Math.max(1, Math.floor(trace.kinds.length / samples));
+  const utilization: [number, number][] = [];
+  const fragmentation: [number, number][] = [];
+  let peak = 0;
+  replay(heap, trace, {
+    afterEach(op, live) {
+      peak = Math.max(peak, live);
+      if (op % every !== 0 && op !== trace.kinds.length - 1) return;
+      const s = heap.stats();
+      utilization.push([op + 1, s.extent ? peak / s.extent : 0]);
+      fragmentation.push([op + 1, s.freeBytes ? 1 - s.largestFree / s.freeBytes : 0]);
+    },
+  });
+  const svg = renderPlot([
+    { name: "utilization (peak payload ÷ extent)", color: "#4c78a8", points: utilization },
+    { name: "fragmentation (1 − largest free ÷ free bytes)", color: "#e45756", points: fragmentation },
+  ], { title: `${file} (${heap.policy}, ${heap.coalesce})` });
+  writeFileSync(out || "plot.svg", svg);
+  console.log(`wrote ${out || "plot.svg"}: ${utilization.length} samples over ${trace.kinds.length} operations; final utilization ${utilization[utilization.length - 1][1].toFixed(3)}`);
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  if (command === "demo" || command === undefined) {
-    await demo();
+  const [command, ...rest] = argv;
+  try {
+    if (command === "demo" || command === undefined) await demo();
+    else if (command === "map") await map(rest);
+    else if (command === "plot") await plot(rest);
+    else throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     return 0;
+  } catch (err) {
+    if (!(err instanceof UsageError) && !(err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))) throw err;
+    console.error(`wasmalloc: ${err.message}\n${USAGE}`);
+    return 2;
   }
-  console.error(`wasmalloc: unknown command ${JSON.stringify(command)}\n${USAGE}`);
-  return 2;
 }
 
 main(process.argv.slice(2)).then(

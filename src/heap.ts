@@ -2,7 +2,7 @@
 // comparison on the fast path.
 
 import type {
-  Coalesce, DebugHeap, Heap, HeapArray, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy,
+  Coalesce, DebugHeap, Heap, HeapArray, HeapBlock, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy,
   TypedArrayConstructor,
 } from "./api.js";
 import { U32_LIMIT, badPointer, integerIn, oversizeOrThrow } from "./args.js";
@@ -18,6 +18,8 @@ const POLICIES: Readonly<Record<Policy, number>> = { "first-fit": 0, "next-fit":
 const COALESCING: Readonly<Record<Coalesce, number>> = { immediate: 0, deferred: 1 };
 /** The options createHeap knows. */
 const OPTION_KEYS = new Set(["policy", "coalesce", "initialPages", "maximumPages", "debug", "captureStacks"]);
+/** heap_block_kind's answers. */
+const BLOCK_KINDS: readonly HeapBlock["kind"][] = ["free", "used", "internal", "quarantined"];
 /** The wasm32 ceiling in pages. */
 export const MAX_PAGES = 65536;
 
@@ -202,6 +204,15 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
         address,
         message: `heap corrupt at ${hex(address)}: ${INVARIANTS[invariant] ?? `invariant ${invariant}`} does not hold`,
       };
+    },
+
+    blocks(): HeapBlock[] {
+      const out: HeapBlock[] = [];
+      const dv = new DataView(memory.buffer);
+      for (let b = core.heap_walk(0) >>> 0; b !== 0; b = core.heap_walk(b) >>> 0) {
+        out.push({ address: b, size: dv.getUint32(b, true) & ~7, kind: BLOCK_KINDS[core.heap_block_kind(b)] });
+      }
+      return out;
     },
 
     allocArray<C extends TypedArrayConstructor>(ctor: C, length: number): HeapArray<InstanceType<C>> {

@@ -5,5 +5,5 @@ export type { HeapErrorCode } from "./errors.js";
 export { INVARIANTS } from "./invariants.js";
 export { STAT_FIELDS } from "./stats.js";
 export type {
-  Allocator, Coalesce, Heap, HeapArray, HeapOptions, HeapStats, HeapViolation, Policy, TypedArrayConstructor,
+  Allocator, Coalesce, DebugHeap, Heap, HeapArray, HeapBlock, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy, TypedArrayConstructor,
 } from "./api.js";

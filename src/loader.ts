@@ -22,6 +22,8 @@ export interface CoreExports {
   heap_stat(index: number): number;
   heap_error_info(index: number): number;
   heap_debug_next(block: number): number;
+  heap_walk(block: number): number;
+  heap_block_kind(block: number): number;
 }
 
 /** Which build: the release core, or the debug heap (assembly/debug.ts). */

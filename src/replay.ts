@@ -23,8 +23,10 @@ export interface ReplayOptions {
    * @defaultValue false
    */
   verify?: boolean;
-  /** Called after every operation with its index; throwing stops the replay. */
-  afterEach?: (op: number) => void;
+  /** Called after every operation with its index and the live requested bytes; throwing stops the replay. */
+  afterEach?: (op: number, livePayload: number) => void;
+  /** Replay only the first `ops` operations. @defaultValue all of them */
+  ops?: number;
 }
 
 /** The stamp byte of block `id`: never 0, so that a zeroed block fails verification. */
@@ -60,7 +62,8 @@ export function replay(heap: Allocator & { memory?: WebAssembly.Memory }, trace:
   let peak = 0;
   let lo = Infinity;
   let hi = 0;
-  for (let i = 0; i < kinds.length; i++) {
+  const count = Math.min(kinds.length, options.ops ?? kinds.length);
+  for (let i = 0; i < count; i++) {
     const id = ids[i];
     const kind = kinds[i];
     if (kind === OP_FREE) {
@@ -91,7 +94,7 @@ export function replay(heap: Allocator & { memory?: WebAssembly.Memory }, trace:
       if (p < lo) lo = p;
       if (p + n > hi) hi = p + n;
     }
-    if (afterEach) afterEach(i);
+    if (afterEach) afterEach(i, live);
   }
-  return { peakPayload: peak, payloadSpan: hi > lo ? hi - lo : 0, ops: kinds.length };
+  return { peakPayload: peak, payloadSpan: hi > lo ? hi - lo : 0, ops: count };
 }

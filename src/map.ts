@@ -1,0 +1,93 @@
+// The heap as a picture: every block in address order, used and free, like cars in a parking
+// lot. One <rect> per block (its <title> tells address, size and kind); headers and footers are
+// dark strips drawn to scale, visible when the SVG is zoomed in. Runs in Node and in browsers.
+
+import type { HeapBlock, HeapStats } from "./api.js";
+
+/** How {@link renderHeapMap} draws. */
+export interface MapOptions {
+  /** Width of a row in pixels. @defaultValue 1200 */
+  width?: number;
+  /** About how many rows the heap should fill. @defaultValue 40 */
+  rows?: number;
+  /** A caption above the map. */
+  title?: string;
+  /** Statistics to print under the caption. */
+  stats?: HeapStats;
+}
+
+/** Fill colours by block kind. */
+export const MAP_COLORS: Readonly<Record<HeapBlock["kind"], string>> = {
+  used: "#4c78a8",
+  free: "#f2f2f2",
+  internal: "#9467bd",
+  quarantined: "#e45756",
+};
+
+const ROW_HEIGHT = 28;
+const ROW_GAP = 6;
+const HEADER_BYTES = 4;
+
+/** Escapes text for SVG. */
+function esc(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** Where each block lands: row-major flow, width proportional to size (at least 2 px). */
+export function layoutBlocks(blocks: readonly HeapBlock[], width = 1200, rows = 40):
+  { x: number; y: number; w: number; block: HeapBlock }[] {
+  const total = blocks.reduce((n, b) => n + b.size, 0);
+  const bytesPerPx = Math.max(1 / 8, total / (width * rows));
+  const out: { x: number; y: number; w: number; block: HeapBlock }[] = [];
+  let x = 0;
+  let row = 0;
+  for (const block of blocks) {
+    const w = Math.min(width, Math.max(2, block.size / bytesPerPx));
+    if (x + w > width + 0.001) {
+      x = 0;
+      row++;
+    }
+    out.push({ x, y: row * (ROW_HEIGHT + ROW_GAP), w, block });
+    x += w;
+  }
+  return out;
+}
+
+/** Renders blocks (from {@link Heap.blocks}) as an SVG document. */
+export function renderHeapMap(blocks: readonly HeapBlock[], options: MapOptions = {}): string {
+  const width = options.width ?? 1200;
+  const placed = layoutBlocks(blocks, width, options.rows ?? 40);
+  const total = blocks.reduce((n, b) => n + b.size, 0);
+  const bytesPerPx = Math.max(1 / 8, total / (width * (options.rows ?? 40)));
+  const top = 64;
+  const rowsUsed = placed.length ? placed[placed.length - 1].y / (ROW_HEIGHT + ROW_GAP) + 1 : 0;
+  const height = top + rowsUsed * (ROW_HEIGHT + ROW_GAP) + 10;
+  const s = options.stats;
+  const caption = [
+    options.title ?? "wasmalloc heap",
+    s ? `extent ${s.extent} B · used ${s.usedBytes} B in ${s.usedBlocks} blocks · free ${s.freeBytes} B in ${s.freeBlocks} blocks (largest ${s.largestFree}) · memory ${s.memoryBytes} B` : "",
+  ];
+  const rects: string[] = [];
+  let headers = "";
+  let footers = "";
+  const tag = Math.max(0.25, HEADER_BYTES / bytesPerPx);
+  for (const { x, y, w, block } of placed) {
+    const yy = top + y;
+    const clipped = block.size / bytesPerPx > w + 0.001 ? " (drawn shortened)" : "";
+    rects.push(`<rect x="${x.toFixed(2)}" y="${yy}" width="${w.toFixed(2)}" height="${ROW_HEIGHT}" fill="${MAP_COLORS[block.kind]}" stroke="#555" stroke-width="0.3" data-kind="${block.kind}" data-address="${block.address}" data-size="${block.size}"><title>${block.kind} block at ${block.address} (0x${block.address.toString(16)}), ${block.size} bytes${clipped}</title></rect>`);
+    headers += `M${x.toFixed(2)} ${yy}h${Math.min(tag, w).toFixed(2)}v${ROW_HEIGHT}h-${Math.min(tag, w).toFixed(2)}z`;
+    if (block.kind === "free") footers += `M${(x + w - Math.min(tag, w)).toFixed(2)} ${yy}h${Math.min(tag, w).toFixed(2)}v${ROW_HEIGHT}h-${Math.min(tag, w).toFixed(2)}z`;
+  }
+  const legend = (Object.keys(MAP_COLORS) as HeapBlock["kind"][]).map((k, i) =>
+    `<rect x="${width - 430 + i * 108}" y="8" width="12" height="12" fill="${MAP_COLORS[k]}" stroke="#555" stroke-width="0.5"/><text x="${width - 414 + i * 108}" y="18">${k}</text>`).join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">
+<text x="0" y="18" font-size="15" font-weight="bold">${esc(caption[0])}</text>
+<text x="0" y="40" fill="#333">${esc(caption[1])}</text>
+<text x="0" y="56" fill="#777" font-size="10">one box per block in address order, ${bytesPerPx < 1 ? `${(1 / bytesPerPx).toFixed(0)} px per byte` : `${bytesPerPx.toFixed(1)} bytes per px`}; dark strips are headers and, on free blocks, footers</text>
+${legend}
+<g>${rects.join("\n")}</g>
+<path d="${headers}" fill="#222" opacity="0.55"/>
+<path d="${footers}" fill="#222" opacity="0.35"/>
+</svg>
+`;
+}

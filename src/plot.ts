@@ -1,0 +1,37 @@
+// Line plots as SVG, for utilization and fragmentation over a replay. Runs in Node and browsers.
+
+/** One line of a plot: points (x, y) with y from 0 to 1. */
+export interface Series {
+  name: string;
+  color: string;
+  points: readonly (readonly [number, number])[];
+}
+
+/** Renders series of ratios (0 to 1) against an operation count as an SVG line chart. */
+export function renderPlot(series: readonly Series[], options: { title?: string; xLabel?: string; width?: number; height?: number } = {}): string {
+  const width = options.width ?? 900;
+  const height = options.height ?? 360;
+  const left = 50;
+  const right = 20;
+  const top = 60;
+  const bottom = 40;
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  const xMax = Math.max(1, ...xs);
+  const px = (x: number): number => left + (x / xMax) * (width - left - right);
+  const py = (y: number): number => top + (1 - Math.min(1, Math.max(0, y))) * (height - top - bottom);
+  const grid = [0, 0.25, 0.5, 0.75, 1].map((y) =>
+    `<line x1="${left}" x2="${width - right}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/><text x="${left - 6}" y="${py(y) + 4}" text-anchor="end">${y.toFixed(2)}</text>`).join("");
+  const lines = series.map((s, i) => {
+    const d = s.points.map((p, j) => `${j ? "L" : "M"}${px(p[0]).toFixed(1)} ${py(p[1]).toFixed(1)}`).join("");
+    return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"><title>${s.name}</title></path>` +
+      `<rect x="${left + 10 + i * 300}" y="${top - 24}" width="12" height="3" fill="${s.color}"/><text x="${left + 28 + i * 300}" y="${top - 19}">${s.name}</text>`;
+  }).join("\n");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">
+<text x="${left}" y="16" font-size="14" font-weight="bold">${(options.title ?? "").replace(/[<&]/g, "")}</text>
+${grid}
+<line x1="${left}" x2="${width - right}" y1="${py(0)}" y2="${py(0)}" stroke="#333"/>
+<text x="${width - right}" y="${height - 10}" text-anchor="end">${options.xLabel ?? "operation"} (0 to ${xMax})</text>
+${lines}
+</svg>
+`;
+}
