@@ -4,6 +4,15 @@ export { HeapError } from "./errors.js";
 export type { HeapErrorCode } from "./errors.js";
 export { INVARIANTS } from "./invariants.js";
 export { STAT_FIELDS } from "./stats.js";
+export { renderHeapMap, layoutBlocks, MAP_COLORS } from "./map.js";
+export { renderPlot } from "./plot.js";
+export { parseTrace, formatTrace, TraceError, OP_ALLOC, OP_REALLOC, OP_FREE } from "./trace.js";
+export type { Trace } from "./trace.js";
+export { replay } from "./replay.js";
+export type { ReplayOptions, ReplayResult } from "./replay.js";
+export {
+  WORKLOADS, alternating, coalescing, producerConsumer, randomSizes, seededRandom, smallObjects, vectorGrowth,
+} from "./generators.js";
 export type {
   Allocator, Coalesce, DebugHeap, Heap, HeapArray, HeapBlock, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy, TypedArrayConstructor,
 } from "./api.js";

@@ -3,7 +3,6 @@
 
 import { instantiate } from "@assemblyscript/loader";
 import { HeapError } from "./errors.js";
-import { CORE_WASM_BASE64, DEBUG_WASM_BASE64 } from "./generated/wasm.js";
 
 /** The raw exports of assembly/index.ts. Pointers and sizes are u32, returned as i32. */
 export interface CoreExports {
@@ -31,6 +30,27 @@ export type CoreBuild = "release" | "debug";
 
 const compiled: Partial<Record<CoreBuild, Promise<WebAssembly.Module>>> = {};
 
+/** Where a build's compiled module comes from. */
+export type WasmSource = (build: CoreBuild) => Promise<WebAssembly.Module>;
+
+/**
+ * The default source: the builds embedded as base64 (src/generated/wasm.ts), imported only when
+ * first needed, so that a bundle for the browser entry, which fetches the .wasm files instead,
+ * can leave them out.
+ */
+const embedded: WasmSource = async (build) => {
+  const { CORE_WASM_BASE64, DEBUG_WASM_BASE64 } = await import("./generated/wasm.js");
+  return WebAssembly.compile(decodeBase64(build === "debug" ? DEBUG_WASM_BASE64 : CORE_WASM_BASE64));
+};
+let source: WasmSource = embedded;
+
+/** Replaces where compiled modules come from (the browser entry fetches them). Call before createHeap. */
+export function setWasmSource(next: WasmSource): void {
+  source = next;
+  delete compiled.release;
+  delete compiled.debug;
+}
+
 /** Decodes base64 with atob, which Node 16+ and every browser have. */
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -41,7 +61,7 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 /** A compiled build, compiled once per process (or page) and shared by every heap. */
 export function coreModule(build: CoreBuild = "release"): Promise<WebAssembly.Module> {
-  return (compiled[build] ??= WebAssembly.compile(decodeBase64(build === "debug" ? DEBUG_WASM_BASE64 : CORE_WASM_BASE64)));
+  return (compiled[build] ??= source(build));
 }
 
 /** Reads an AssemblyScript string literal: UTF-16 code units, its byte length in the word before it. */

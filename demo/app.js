@@ -1,0 +1,111 @@
+// The demo: pick a policy and a workload, step or play the replay, or type commands, and watch
+// the heap fill, split and merge. Imports the package as a user's page would.
+import { createHeap, renderHeapMap, WORKLOADS, OP_ALLOC, OP_FREE } from "wasmalloc";
+
+const $ = (id) => document.getElementById(id);
+const state = { heap: null, trace: null, op: 0, ptrs: null, named: new Map(), timer: 0, counter: 0 };
+window.__demo = state;
+
+for (const name of Object.keys(WORKLOADS)) $("workload").append(new Option(name, name));
+
+function log(line) {
+  const el = $("log");
+  el.textContent += `${line}\n`;
+  el.scrollTop = el.scrollHeight;
+}
+
+function draw() {
+  const { heap, trace, op } = state;
+  const blocks = heap.blocks();
+  $("map").innerHTML = renderHeapMap(blocks, { width: 1000, rows: 24, stats: heap.stats(), title: `${heap.policy}, ${heap.coalesce}${$("debug").checked ? ", debug" : ""}` });
+  const s = heap.stats();
+  $("stats").innerHTML = Object.entries(s).map(([k, v]) => `<tr><td>${k}</td><td>${v.toLocaleString("en-US")}</td></tr>`).join("");
+  $("progress").textContent = `operation ${op} of ${trace.kinds.length}`;
+  state.blocks = blocks.length;
+  state.rects = $("map").querySelectorAll("rect[data-kind]").length;
+}
+
+async function reset() {
+  stop();
+  state.heap = await createHeap({ policy: $("policy").value, coalesce: $("coalesce").value, debug: $("debug").checked });
+  state.trace = WORKLOADS[$("workload").value]();
+  state.ptrs = new Float64Array(state.trace.numIds);
+  state.op = 0;
+  state.named.clear();
+  $("log").textContent = "";
+  log(`${$("workload").value}: ${state.trace.kinds.length} operations`);
+  draw();
+}
+
+function step(n) {
+  const { heap, trace, ptrs } = state;
+  for (let i = 0; i < n && state.op < trace.kinds.length; i++, state.op++) {
+    const k = trace.kinds[state.op], id = trace.ids[state.op], size = trace.sizes[state.op];
+    if (k === OP_ALLOC) ptrs[id] = heap.malloc(size);
+    else if (k === OP_FREE) heap.free(ptrs[id]);
+    else ptrs[id] = heap.realloc(ptrs[id], size);
+    if (n === 1) log(`${k === OP_ALLOC ? "malloc" : k === OP_FREE ? "free" : "realloc"} #${id}${k === OP_FREE ? "" : ` ${size}`} → ${ptrs[id] || "freed"}`);
+  }
+  draw();
+}
+
+function stop() {
+  clearInterval(state.timer);
+  state.timer = 0;
+  $("play").textContent = "play";
+}
+
+function play() {
+  if (state.timer) return stop();
+  $("play").textContent = "pause";
+  const per = Math.max(1, Math.round(state.trace.kinds.length / 300));
+  state.timer = setInterval(() => {
+    step(per);
+    if (state.op >= state.trace.kinds.length) stop();
+  }, 30);
+}
+
+/** Runs a typed command: malloc N, calloc C N, realloc NAME N, free NAME (NAME is t1, t2, … or an address). */
+function command(text) {
+  const [verb, ...args] = text.trim().split(/\s+/);
+  const { heap } = state;
+  const ptrOf = (a) => (state.named.has(a) ? state.named.get(a) : Number(a));
+  const remember = (p) => {
+    const name = `t${++state.counter}`;
+    state.named.set(name, p);
+    return `${name} = ${p}`;
+  };
+  if (verb === "malloc") return remember(heap.malloc(Number(args[0])));
+  if (verb === "calloc") return remember(heap.calloc(Number(args[0]), Number(args[1])));
+  if (verb === "realloc") {
+    const p = heap.realloc(ptrOf(args[0]), Number(args[1]));
+    if (state.named.has(args[0])) state.named.set(args[0], p);
+    return `${args[0]} = ${p}`;
+  }
+  if (verb === "free") {
+    heap.free(ptrOf(args[0]));
+    state.named.delete(args[0]);
+    return `freed ${args[0]}`;
+  }
+  throw new Error(`unknown command ${JSON.stringify(verb)}: try malloc, calloc, realloc or free`);
+}
+
+$("reset").onclick = reset;
+$("step").onclick = () => step(1);
+$("step100").onclick = () => step(100);
+$("play").onclick = play;
+$("end").onclick = () => step(Infinity);
+for (const id of ["policy", "coalesce", "debug", "workload"]) $(id).onchange = reset;
+$("command").onsubmit = (e) => {
+  e.preventDefault();
+  $("error").textContent = "";
+  try {
+    log(`> ${$("cmd").value}\n${command($("cmd").value)}`);
+    draw();
+  } catch (err) {
+    $("error").textContent = err.message;
+  }
+};
+
+await reset();
+state.ready = true;
