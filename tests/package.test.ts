@@ -28,6 +28,7 @@ describe("the built package", () => {
   it("the entry points at built JavaScript, not TypeScript", async () => {
     const pkg = JSON.parse(execFileSync(process.execPath, ["-p", "JSON.stringify(require('./package.json'))"], { cwd: root, encoding: "utf8" }));
     expect(pkg.exports["."].default).toMatch(/^\.\/dist\/.*\.js$/);
+    expect(pkg.exports["."].browser).toBe("./dist/browser.js");
     expect(pkg.exports["./assembly"]).toBe("./assembly/index.ts");
   });
 
@@ -43,6 +44,7 @@ describe("the built package", () => {
       }
     };
     visit("index.js");
+    visit("browser.js");
     expect(seen.size).toBeGreaterThan(5);
   });
 
