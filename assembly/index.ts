@@ -11,10 +11,12 @@
 
 
 import {
-  HeapStatus, allocate, allocateAligned, callocate, configure, deallocate, heapStatus,
+  HeapStatus, allocate, allocateAligned, callocate, configure, deallocate, ensureHeap, heapStatus,
   reallocate, usableSize_,
 } from "./heap";
 import { blockKind, checkHeap, walkNext } from "./check";
+import { fixedPoolAlloc, fixedPoolCreate, fixedPoolDestroy, fixedPoolFree, fixedPoolStat } from "./pool/fixed";
+import { arenaAlloc, arenaCreate, arenaRelease, arenaReset, arenaStat } from "./pool/arena";
 import { DEBUG } from "./common";
 import {
   checkDebug, debugAligned, debugAllocate, debugCalloc, debugFree, debugRealloc, debugUsable, nextLive,
@@ -151,3 +153,29 @@ export function heap_debug_next(b: usize): usize {
 export function heap_stat(i: u32): f64 {
   return heapStatus() == HeapStatus.FRESH ? 0 : readStat(i);
 }
+
+// ─── Pools (pool/fixed.ts, pool/arena.ts) ───────────────────────────────────────────────────────
+// A pool's handle is the payload of its descriptor block. Every function checks it (a live block
+// carrying the pool's magic) and refuses anything else with ErrorCode.INVALID_POINTER.
+
+/** A pool of objects of `size` bytes (at least 1): its handle, or 0 (BAD_CONFIG, OUT_OF_MEMORY). */
+export function pool_create(size: usize): usize { ensureHeap(); return fixedPoolCreate(size); }
+/** An object from pool `h`, or 0. */
+export function pool_alloc(h: usize): usize { ensureHeap(); return fixedPoolAlloc(h); }
+/** Returns object `p` to pool `h`: 0, or DOUBLE_FREE or INVALID_POINTER (and nothing changes). */
+export function pool_free(h: usize, p: usize): i32 { ensureHeap(); return <i32>fixedPoolFree(h, p); }
+/** Pool statistic `i` (see pool/fixed.ts), NaN for a bad handle or index. */
+export function pool_stat(h: usize, i: u32): f64 { ensureHeap(); return fixedPoolStat(h, i); }
+/** Gives pool `h`'s chunks back to the heap; its objects die with it. 0 or INVALID_POINTER. */
+export function pool_destroy(h: usize): i32 { ensureHeap(); return <i32>fixedPoolDestroy(h); }
+
+/** A new arena: its handle, or 0. */
+export function arena_create(): usize { ensureHeap(); return arenaCreate(); }
+/** `n` bytes from arena `h`, 8-aligned, or 0. */
+export function arena_alloc(h: usize, n: usize): usize { ensureHeap(); return arenaAlloc(h, n); }
+/** Empties arena `h`, keeping its newest chunk: 0 or INVALID_POINTER. */
+export function arena_reset(h: usize): i32 { ensureHeap(); return <i32>arenaReset(h); }
+/** Gives arena `h` back to the heap: 0 or INVALID_POINTER. */
+export function arena_release(h: usize): i32 { ensureHeap(); return <i32>arenaRelease(h); }
+/** Arena statistic `i` (see pool/arena.ts), NaN for a bad handle or index. */
+export function arena_stat(h: usize, i: u32): f64 { ensureHeap(); return arenaStat(h, i); }

@@ -170,6 +170,60 @@ export interface HeapBlock {
   kind: "free" | "used" | "internal" | "quarantined";
 }
 
+/** Statistics of a {@link FixedPool}. */
+export interface FixedPoolStats {
+  /** The object size the pool was made for. */
+  objectSize: number;
+  /** Bytes per slot: the object size rounded up to 8. */
+  slotSize: number;
+  /** Objects handed out and not yet given back. */
+  live: number;
+  /** Chunks taken from the heap (each twice the size of the one before). */
+  chunks: number;
+  /** Slots in all chunks. */
+  capacity: number;
+  /** alloc() calls that succeeded. */
+  allocs: number;
+  /** free() calls that succeeded. */
+  frees: number;
+  /** Bytes of the chunks, bitmaps included. */
+  reservedBytes: number;
+}
+
+/** Objects of one size with O(1) alloc and free, in chunks taken from the heap. */
+export interface FixedPool {
+  /** An object of the pool's size, 8-aligned, uninitialised; 0 when the heap cannot grow. */
+  alloc(): number;
+  /** Gives an object back. Throws HeapError "invalid-pointer" (not from this pool) or "double-free". */
+  free(ptr: number): void;
+  stats(): FixedPoolStats;
+  /** Gives every chunk back to the heap; the pool's objects die with it. A second call throws. */
+  destroy(): void;
+}
+
+/** Statistics of an {@link Arena}. */
+export interface ArenaStats {
+  /** Bytes handed out since the last reset (rounded up to 8 each). */
+  usedBytes: number;
+  /** Chunks held. */
+  chunks: number;
+  /** Bytes of the chunks held. */
+  reservedBytes: number;
+  /** reset() calls. */
+  resets: number;
+}
+
+/** Bump allocation with no individual free: reset() empties it, release() gives it all back. */
+export interface Arena {
+  /** `size` bytes, 8-aligned, valid until reset() or release(); 0 when the heap cannot grow. */
+  alloc(size: number): number;
+  /** Empties the arena, keeping its newest (largest) chunk for the next round. */
+  reset(): void;
+  /** Gives every chunk back to the heap; the arena cannot be used after it. */
+  release(): void;
+  stats(): ArenaStats;
+}
+
 /** A heap on its own WebAssembly instance. */
 export interface Heap extends Allocator {
   /** The wasm memory the heap lives in. */
@@ -178,6 +232,10 @@ export interface Heap extends Allocator {
   readonly policy: Policy;
   /** The coalescing mode chosen at creation. */
   readonly coalesce: Coalesce;
+  /** A pool of objects of `size` bytes (an integer of at least 1), its chunks taken from this heap. */
+  fixedPool(size: number): FixedPool;
+  /** An arena whose chunks are taken from this heap. */
+  arena(): Arena;
   /** Every block in address order, from the first after the prologue to the last before the epilogue. */
   blocks(): HeapBlock[];
   /** Allocates `length` elements of `ctor` as a handle whose view survives memory growth. */

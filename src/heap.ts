@@ -11,6 +11,7 @@ import { INVARIANTS } from "./invariants.js";
 import { type CoreExports, instantiateCore } from "./loader.js";
 import { readStats } from "./stats.js";
 import { HeapArrayHandle } from "./views.js";
+import { makeArena, makeFixedPool } from "./pools.js";
 
 /** The core's numbers for each policy (assembly/common.ts, Policy). */
 const POLICIES: Readonly<Record<Policy, number>> = { "first-fit": 0, "next-fit": 1, "best-fit": 2 };
@@ -205,6 +206,9 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
         message: `heap corrupt at ${hex(address)}: ${INVARIANTS[invariant] ?? `invariant ${invariant}`} does not hold`,
       };
     },
+
+    fixedPool: (size: number) => makeFixedPool(core, size),
+    arena: () => makeArena(core),
 
     blocks(): HeapBlock[] {
       const out: HeapBlock[] = [];

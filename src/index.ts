@@ -14,5 +14,5 @@ export {
   WORKLOADS, alternating, coalescing, producerConsumer, randomSizes, seededRandom, smallObjects, vectorGrowth,
 } from "./generators.js";
 export type {
-  Allocator, Coalesce, DebugHeap, Heap, HeapArray, HeapBlock, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy, TypedArrayConstructor,
+  Allocator, Arena, ArenaStats, Coalesce, DebugHeap, FixedPool, FixedPoolStats, Heap, HeapArray, HeapBlock, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy, TypedArrayConstructor,
 } from "./api.js";

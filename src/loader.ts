@@ -23,6 +23,16 @@ export interface CoreExports {
   heap_debug_next(block: number): number;
   heap_walk(block: number): number;
   heap_block_kind(block: number): number;
+  pool_create(size: number): number;
+  pool_alloc(handle: number): number;
+  pool_free(handle: number, ptr: number): number;
+  pool_stat(handle: number, index: number): number;
+  pool_destroy(handle: number): number;
+  arena_create(): number;
+  arena_alloc(handle: number, size: number): number;
+  arena_reset(handle: number): number;
+  arena_release(handle: number): number;
+  arena_stat(handle: number, index: number): number;
 }
 
 /** Which build: the release core, or the debug heap (assembly/debug.ts). */
