@@ -28,7 +28,9 @@
 //  │         size (the boundary tag)                               │  footer  @ block + size - 4
 //  └───────────────────────────────────────────────────────────────┘
 //
-//  U: this block is used.   L: the block to the left is used.   bit 2: reserved, always 0.
+//  U: this block is used.   L: the block to the left is used.
+//  bit 2: reserved, always 0, except in the shared build (C): a used block waiting in a
+//  worker's cache (shared.ts), so that freeing it again is still a double free.
 //
 // The smallest block is a free one's header, two links and a footer: 16 bytes, 12 of them
 // usable once it is in use. A used block costs one word of overhead.
@@ -49,6 +51,9 @@ import { AL_MASK, WORD } from "./common";
 /** Header flag: the block to the left is in use. */
 // @ts-ignore: decorator
 @inline export const LEFT_USED: u32 = 1 << 1;
+/** Shared build only: a used block held in a worker's cache. */
+// @ts-ignore: decorator
+@inline export const CACHED: u32 = 1 << 2;
 /** All flag bits, including the reserved one. */
 // @ts-ignore: decorator
 @inline export const FLAGS_MASK: u32 = <u32>AL_MASK;  // <= AL_MASK: flags live in the alignment slack
@@ -102,12 +107,21 @@ import { AL_MASK, WORD } from "./common";
 /** The footer word of the block at `b` of `size` bytes. */
 // @ts-ignore: decorator
 @inline export function FOOTER(b: usize, size: usize): usize { return <usize>load<u32>(b + size - WORD); }
-/** Sets the L bit in the header of the block at `b`. */
+/**
+ * Sets the L bit in the header of the block at `b`. In the shared build the block may be a used
+ * block whose C bit a worker sets or clears without the lock, so the update is atomic.
+ */
 // @ts-ignore: decorator
-@inline export function SETLEFTUSED(b: usize): void { store<u32>(b, load<u32>(b) | LEFT_USED); }
-/** Clears the L bit in the header of the block at `b`. */
+@inline export function SETLEFTUSED(b: usize): void {
+  if (ASC_FEATURE_THREADS) atomic.or<u32>(b, LEFT_USED);
+  else store<u32>(b, load<u32>(b) | LEFT_USED);
+}
+/** Clears the L bit in the header of the block at `b` (atomically in the shared build). */
 // @ts-ignore: decorator
-@inline export function CLEARLEFTUSED(b: usize): void { store<u32>(b, load<u32>(b) & ~LEFT_USED); }
+@inline export function CLEARLEFTUSED(b: usize): void {
+  if (ASC_FEATURE_THREADS) atomic.and<u32>(b, ~LEFT_USED);
+  else store<u32>(b, load<u32>(b) & ~LEFT_USED);
+}
 /** The next free block after `b`. */
 // @ts-ignore: decorator
 @inline export function NEXT(b: usize): usize { return <usize>load<u32>(b, NEXT_OFFSET); }

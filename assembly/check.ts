@@ -31,7 +31,7 @@
 
 import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, PAGE_BITS, POLICY_COUNT } from "./common";
 import {
-  BLOCK_OVERHEAD, EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
+  BLOCK_OVERHEAD, CACHED, EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
   SIZE, USED, block2mem,
 } from "./block";
 import { heapLimit } from "./brk";
@@ -95,7 +95,8 @@ export function checkHeap(): u32 {
     const h = HEADER(b);
     const size = SIZE(b);
     const used = (h & USED) != 0;
-    if ((block2mem(b) & AL_MASK) != 0 || (h & FLAGS_MASK & ~(USED | LEFT_USED)) != 0) return violated(4, b);
+    const allowed = ASC_FEATURE_THREADS && used ? USED | LEFT_USED | CACHED : USED | LEFT_USED;
+    if ((block2mem(b) & AL_MASK) != 0 || (h & FLAGS_MASK & ~allowed) != 0) return violated(4, b);
     if (size < MIN_BLOCK) return violated(3, b);
     if (size > epilogue - b) return violated(5, b);
     if (((h & LEFT_USED) != 0) != leftUsed) return violated(7, b);

@@ -69,6 +69,7 @@ export function setupHeap(policy: u32, coalesce: u32, initialPages: u32, maxPage
   st.quarantineHead = 0;
   st.quarantineCount = 0;
   st.quarantineBytes = 0;
+  st.reserved2 = 0;                         // st.lock is held by the caller in the shared build
   setupStarts();
   SETHEADER(start, <u32>PROLOGUE_SIZE | USED | LEFT_USED);
   store<u32>(start + BLOCK_OVERHEAD, 0);

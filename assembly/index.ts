@@ -23,6 +23,26 @@ import {
 } from "./debug";
 import { readStat } from "./stats";
 import { ST } from "./state";
+import {
+  flushCache, keepError, lockHeap, setCanWait, setCaching, sharedErrorAddress, sharedFree, sharedLastError,
+  sharedMalloc, sharedPointerOp, unlockHeap,
+} from "./shared";
+
+// In the shared build (--enable threads) every entry point takes the heap's lock (shared.ts);
+// these compile to nothing in the other builds.
+// @ts-ignore: decorator
+@inline function LOCK(): void { if (ASC_FEATURE_THREADS) lockHeap(); }
+// @ts-ignore: decorator
+@inline function UNLOCK(): void { if (ASC_FEATURE_THREADS) unlockHeap(); }
+/** Shared build: unlock, keeping a failure (a 0 result) as this instance's error. */
+// @ts-ignore: decorator
+@inline function UNLOCKWITH(result: usize): usize {
+  if (ASC_FEATURE_THREADS) {
+    if (result == 0) keepError();
+    unlockHeap();
+  }
+  return result;
+}
 
 /**
  * At least `size` bytes, 8-aligned, uninitialised. malloc(0) returns a unique minimum block
@@ -30,6 +50,7 @@ import { ST } from "./state";
  * 2^32 - 65537, which no wasm32 heap can hold.
  */
 export function malloc(size: usize): usize {
+  if (ASC_FEATURE_THREADS) return sharedMalloc(size);
   return DEBUG ? debugAllocate(size, false) : allocate(size);
 }
 
@@ -39,6 +60,7 @@ export function malloc(size: usize): usize {
  * the block is already free) or ErrorCode.INVALID_POINTER (2, anything else).
  */
 export function free(ptr: usize): i32 {
+  if (ASC_FEATURE_THREADS) return <i32>sharedFree(ptr);
   return <i32>(DEBUG ? debugFree(ptr) : deallocate(ptr));
 }
 
@@ -47,6 +69,10 @@ export function free(ptr: usize): i32 {
  * grow. calloc(0, n) and calloc(n, 0) behave like malloc(0).
  */
 export function calloc(count: usize, size: usize): usize {
+  if (ASC_FEATURE_THREADS) {
+    LOCK();
+    return UNLOCKWITH(callocate(count, size));
+  }
   return DEBUG ? debugCalloc(count, size) : callocate(count, size);
 }
 
@@ -57,6 +83,7 @@ export function calloc(count: usize, size: usize): usize {
  * cannot grow or `ptr` is not a live payload (heap_last_error tells which).
  */
 export function realloc(ptr: usize, size: usize): usize {
+  if (ASC_FEATURE_THREADS) return sharedPointerOp(0, ptr, size);
   return DEBUG ? debugRealloc(ptr, size) : reallocate(ptr, size);
 }
 
@@ -66,11 +93,16 @@ export function realloc(ptr: usize, size: usize): usize {
  * of two (ErrorCode.BAD_ALIGNMENT), or when the heap cannot grow.
  */
 export function alignedAlloc(alignment: usize, size: usize): usize {
+  if (ASC_FEATURE_THREADS) {
+    LOCK();
+    return UNLOCKWITH(allocateAligned(alignment, size));
+  }
   return DEBUG ? debugAligned(alignment, size) : allocateAligned(alignment, size);
 }
 
 /** The bytes usable at `ptr` (at least what was asked for). 0 for 0 and for a bad pointer. */
 export function usableSize(ptr: usize): usize {
+  if (ASC_FEATURE_THREADS) return sharedPointerOp(1, ptr, 0);
   return DEBUG ? debugUsable(ptr) : usableSize_(ptr);
 }
 
@@ -81,7 +113,10 @@ export function usableSize(ptr: usize): usize {
  * ErrorCode.OUT_OF_MEMORY.
  */
 export function heap_configure(policy: u32, coalesce: u32, initialPages: u32, maximumPages: u32): i32 {
-  return <i32>configure(policy, coalesce, initialPages, maximumPages);
+  LOCK();
+  const r = configure(policy, coalesce, initialPages, maximumPages);
+  UNLOCK();
+  return <i32>r;
 }
 
 // The functions below only read. None of them sets a heap up: before the first allocation (or
@@ -93,10 +128,12 @@ export function heap_configure(policy: u32, coalesce: u32, initialPages: u32, ma
  */
 export function heap_check(): i32 {
   if (heapStatus() == HeapStatus.FRESH) return 0;
-  const layout = checkHeap();
+  LOCK();
+  let layout = checkHeap();
   if (DEBUG) {
-    if (layout == 0) return <i32>checkDebug();
+    if (layout == 0) layout = checkDebug();
   }
+  UNLOCK();
   return <i32>layout;
 }
 
@@ -107,11 +144,13 @@ export function heap_check_address(): usize {
 
 /** The ErrorCode of the last call that failed (not cleared by calls that succeed). */
 export function heap_last_error(): i32 {
+  if (ASC_FEATURE_THREADS) return <i32>sharedLastError();
   return heapStatus() == HeapStatus.FRESH ? 0 : <i32>ST().lastError;
 }
 
 /** The pointer or alignment that went with heap_last_error, or 0. */
 export function heap_error_address(): usize {
+  if (ASC_FEATURE_THREADS) return sharedErrorAddress();
   return heapStatus() == HeapStatus.FRESH ? 0 : <usize>ST().errorAddress;
 }
 
@@ -123,6 +162,7 @@ export function heap_error_address(): usize {
 export function heap_error_info(i: u32): i32 {
   if (heapStatus() == HeapStatus.FRESH) return 0;
   const st = ST();
+  if (ASC_FEATURE_THREADS) return <i32>(i == 0 ? sharedErrorAddress() : 0);
   return <i32>(i == 0 ? st.errorAddress : i == 1 ? st.detailSize : i == 2 ? st.detailOffset : 0);
 }
 
@@ -132,7 +172,10 @@ export function heap_error_info(i: u32): i32 {
  */
 export function heap_walk(b: usize): usize {
   if (heapStatus() != HeapStatus.READY) return 0;
-  return walkNext(b);
+  LOCK();
+  const next = walkNext(b);
+  UNLOCK();
+  return next;
 }
 
 /** What the block at `b` is: 0 free, 1 used, 2 internal (a start-bitmap chunk), 3 quarantined (debug). */
@@ -151,7 +194,30 @@ export function heap_debug_next(b: usize): usize {
 
 /** Statistic number `i` (see stats.ts), or NaN for an unknown index; 0 before the heap is set up. */
 export function heap_stat(i: u32): f64 {
-  return heapStatus() == HeapStatus.FRESH ? 0 : readStat(i);
+  if (heapStatus() == HeapStatus.FRESH) return 0;
+  LOCK();
+  const v = readStat(i);
+  UNLOCK();
+  return v;
+}
+
+/** Shared build: whether this instance's thread may block waiting for the lock (not a browser's main thread). */
+export function heap_set_can_wait(on: i32): void {
+  if (ASC_FEATURE_THREADS) setCanWait(on != 0);
+}
+
+/** Shared build: turns this instance's cache of small blocks on (the default) or off. */
+export function heap_set_cache(on: i32): void {
+  if (ASC_FEATURE_THREADS) setCaching(on != 0);
+}
+
+/** Shared build: gives this instance's cached blocks back to the heap; call before a worker exits. */
+export function heap_detach(): void {
+  if (ASC_FEATURE_THREADS) {
+    lockHeap();
+    flushCache();
+    unlockHeap();
+  }
 }
 
 // ─── Pools (pool/fixed.ts, pool/arena.ts) ───────────────────────────────────────────────────────
@@ -159,23 +225,75 @@ export function heap_stat(i: u32): f64 {
 // carrying the pool's magic) and refuses anything else with ErrorCode.INVALID_POINTER.
 
 /** A pool of objects of `size` bytes (at least 1): its handle, or 0 (BAD_CONFIG, OUT_OF_MEMORY). */
-export function pool_create(size: usize): usize { ensureHeap(); return fixedPoolCreate(size); }
+export function pool_create(size: usize): usize {
+  LOCK();
+  ensureHeap();
+  return UNLOCKWITH(fixedPoolCreate(size));
+}
 /** An object from pool `h`, or 0. */
-export function pool_alloc(h: usize): usize { ensureHeap(); return fixedPoolAlloc(h); }
+export function pool_alloc(h: usize): usize {
+  LOCK();
+  ensureHeap();
+  return UNLOCKWITH(fixedPoolAlloc(h));
+}
 /** Returns object `p` to pool `h`: 0, or DOUBLE_FREE or INVALID_POINTER (and nothing changes). */
-export function pool_free(h: usize, p: usize): i32 { ensureHeap(); return <i32>fixedPoolFree(h, p); }
+export function pool_free(h: usize, p: usize): i32 {
+  LOCK();
+  ensureHeap();
+  const r = <i32>fixedPoolFree(h, p);
+  UNLOCK();
+  return r;
+}
 /** Pool statistic `i` (see pool/fixed.ts), NaN for a bad handle or index. */
-export function pool_stat(h: usize, i: u32): f64 { ensureHeap(); return fixedPoolStat(h, i); }
+export function pool_stat(h: usize, i: u32): f64 {
+  LOCK();
+  ensureHeap();
+  const r = fixedPoolStat(h, i);
+  UNLOCK();
+  return r;
+}
 /** Gives pool `h`'s chunks back to the heap; its objects die with it. 0 or INVALID_POINTER. */
-export function pool_destroy(h: usize): i32 { ensureHeap(); return <i32>fixedPoolDestroy(h); }
+export function pool_destroy(h: usize): i32 {
+  LOCK();
+  ensureHeap();
+  const r = <i32>fixedPoolDestroy(h);
+  UNLOCK();
+  return r;
+}
 
 /** A new arena: its handle, or 0. */
-export function arena_create(): usize { ensureHeap(); return arenaCreate(); }
+export function arena_create(): usize {
+  LOCK();
+  ensureHeap();
+  return UNLOCKWITH(arenaCreate());
+}
 /** `n` bytes from arena `h`, 8-aligned, or 0. */
-export function arena_alloc(h: usize, n: usize): usize { ensureHeap(); return arenaAlloc(h, n); }
+export function arena_alloc(h: usize, n: usize): usize {
+  LOCK();
+  ensureHeap();
+  return UNLOCKWITH(arenaAlloc(h, n));
+}
 /** Empties arena `h`, keeping its newest chunk: 0 or INVALID_POINTER. */
-export function arena_reset(h: usize): i32 { ensureHeap(); return <i32>arenaReset(h); }
+export function arena_reset(h: usize): i32 {
+  LOCK();
+  ensureHeap();
+  const r = <i32>arenaReset(h);
+  UNLOCK();
+  return r;
+}
 /** Gives arena `h` back to the heap: 0 or INVALID_POINTER. */
-export function arena_release(h: usize): i32 { ensureHeap(); return <i32>arenaRelease(h); }
+export function arena_release(h: usize): i32 {
+  LOCK();
+  ensureHeap();
+  const r = <i32>arenaRelease(h);
+  UNLOCK();
+  return r;
+}
 /** Arena statistic `i` (see pool/arena.ts), NaN for a bad handle or index. */
-export function arena_stat(h: usize, i: u32): f64 { ensureHeap(); return arenaStat(h, i); }
+export function arena_stat(h: usize, i: u32): f64 {
+  LOCK();
+  ensureHeap();
+  const r = arenaStat(h, i);
+  UNLOCK();
+  return r;
+}

@@ -45,6 +45,18 @@ export interface HeapOptions {
    * @defaultValue false
    */
   captureStacks?: boolean;
+  /**
+   * Put the heap in a shared WebAssembly.Memory so that workers can attach to it (see
+   * {@link SharedHeap}). It uses the shared build (atomics, a lock in the heap).
+   * @defaultValue false
+   */
+  shared?: boolean;
+  /**
+   * Shared heaps only: keep a per-instance cache of small free blocks, so that most
+   * malloc/free pairs take no lock.
+   * @defaultValue true
+   */
+  cache?: boolean;
 }
 
 /** A snapshot of a heap's statistics. All sizes are in bytes. */
@@ -257,4 +269,23 @@ export interface DebugHeap extends Heap {
   mark(): number;
   /** The live blocks allocated after `mark`: what a request left behind. */
   leaksSince(mark: number): LeakEntry[];
+}
+
+/** What a worker needs to attach to a shared heap: post it with postMessage. */
+export interface SharedHeapHandle {
+  /** The compiled shared build. */
+  readonly module: WebAssembly.Module;
+  /** The shared memory that holds the heap. */
+  readonly memory: WebAssembly.Memory;
+  /** The heap's choices, for the attached Heap object. */
+  readonly policy: Policy;
+  readonly coalesce: Coalesce;
+}
+
+/** A heap in shared memory (`createHeap({ shared: true })`, or `attachHeap` in a worker). */
+export interface SharedHeap extends Heap {
+  /** A handle for `attachHeap` in another worker. */
+  share(): SharedHeapHandle;
+  /** Gives this instance's cached blocks back to the heap. Call it before a worker exits. */
+  detach(): void;
 }

@@ -7,6 +7,7 @@ import { setWasmSource } from "./loader.js";
 const urls = {
   release: new URL("../build/wasmalloc.wasm", import.meta.url),
   debug: new URL("../build/wasmalloc.debug.wasm", import.meta.url),
+  shared: new URL("../build/wasmalloc.shared.wasm", import.meta.url),
 };
 
 setWasmSource(async (build) => {

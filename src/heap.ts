@@ -3,12 +3,13 @@
 
 import type {
   Coalesce, DebugHeap, Heap, HeapArray, HeapBlock, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy,
+  SharedHeap, SharedHeapHandle,
   TypedArrayConstructor,
 } from "./api.js";
 import { U32_LIMIT, badPointer, integerIn, oversizeOrThrow } from "./args.js";
 import { CoreError, HeapError, describe, findingMessage, hex, pointerError } from "./errors.js";
 import { INVARIANTS } from "./invariants.js";
-import { type CoreExports, instantiateCore } from "./loader.js";
+import { type CoreExports, coreModule, instantiateCore } from "./loader.js";
 import { readStats } from "./stats.js";
 import { HeapArrayHandle } from "./views.js";
 import { makeArena, makeFixedPool } from "./pools.js";
@@ -18,7 +19,7 @@ const POLICIES: Readonly<Record<Policy, number>> = { "first-fit": 0, "next-fit":
 /** The core's numbers for each coalescing mode (assembly/common.ts, Coalesce). */
 const COALESCING: Readonly<Record<Coalesce, number>> = { immediate: 0, deferred: 1 };
 /** The options createHeap knows. */
-const OPTION_KEYS = new Set(["policy", "coalesce", "initialPages", "maximumPages", "debug", "captureStacks"]);
+const OPTION_KEYS = new Set(["policy", "coalesce", "initialPages", "maximumPages", "debug", "captureStacks", "shared", "cache"]);
 /** heap_block_kind's answers. */
 const BLOCK_KINDS: readonly HeapBlock["kind"][] = ["free", "used", "internal", "quarantined"];
 /** The wasm32 ceiling in pages. */
@@ -32,6 +33,8 @@ interface ResolvedOptions {
   maximumPages: number;
   debug: boolean;
   captureStacks: boolean;
+  shared: boolean;
+  cache: boolean;
 }
 
 /** A boolean option, or its default; throws TypeError for anything else. */
@@ -65,7 +68,10 @@ export function resolveOptions(options: HeapOptions | undefined): ResolvedOption
   const debug = flag("debug", options.debug, false);
   const captureStacks = flag("captureStacks", options.captureStacks, false);
   if (captureStacks && !debug) throw new TypeError("createHeap: captureStacks needs debug: true");
-  return { policy, coalesce, initialPages, maximumPages, debug, captureStacks };
+  const shared = flag("shared", options.shared, false);
+  const cache = flag("cache", options.cache, true);
+  if (shared && debug) throw new TypeError("createHeap: a heap cannot be both shared and debug (yet)");
+  return { policy, coalesce, initialPages, maximumPages, debug, captureStacks, shared, cache };
 }
 
 /**
@@ -75,10 +81,14 @@ export function resolveOptions(options: HeapOptions | undefined): ResolvedOption
  * cannot grow to `initialPages`.
  */
 export async function createHeap(options: HeapOptions & { debug: true }): Promise<DebugHeap>;
+export async function createHeap(options: HeapOptions & { shared: true }): Promise<SharedHeap>;
 export async function createHeap(options?: HeapOptions): Promise<Heap>;
 export async function createHeap(options?: HeapOptions): Promise<Heap | DebugHeap> {
   const resolved = resolveOptions(options);
-  const core = await instantiateCore(resolved.debug ? "debug" : "release");
+  const memory = resolved.shared
+    ? new WebAssembly.Memory({ initial: Math.max(1, resolved.initialPages), maximum: resolved.maximumPages, shared: true })
+    : undefined;
+  const core = await instantiateCore(resolved.debug ? "debug" : resolved.shared ? "shared" : "release", memory);
   const rc = core.heap_configure(
     POLICIES[resolved.policy], COALESCING[resolved.coalesce], resolved.initialPages, resolved.maximumPages,
   );
@@ -87,7 +97,38 @@ export async function createHeap(options?: HeapOptions): Promise<Heap | DebugHea
       ? new HeapError("out-of-memory", `createHeap: cannot grow memory to ${resolved.initialPages} pages within ${resolved.maximumPages}`)
       : new HeapError("bad-config", `createHeap: the core refused the configuration (code ${rc})`);
   }
+  if (resolved.shared) return wrapShared(core, resolved, await coreModule("shared"));
   return resolved.debug ? wrapDebug(core, resolved) : wrapCore(core, resolved);
+}
+
+/** Whether this thread may block in Atomics.wait: not a browser's main thread. */
+function threadCanWait(): boolean {
+  return !(typeof window !== "undefined" && typeof document !== "undefined");
+}
+
+/** The shared heap's extras: a handle to post to workers, and detach. */
+function wrapShared(core: CoreExports, options: ResolvedOptions, module: WebAssembly.Module): SharedHeap {
+  core.heap_set_can_wait(threadCanWait() ? 1 : 0);
+  if (!options.cache) core.heap_set_cache(0);
+  return {
+    ...wrapCore(core, options),
+    share: () => ({ module, memory: core.memory, policy: options.policy, coalesce: options.coalesce }),
+    detach: () => core.heap_detach(),
+  };
+}
+
+/**
+ * Attaches to a shared heap from another worker (or the same thread): a new instance of the
+ * shared build on the same memory. Nothing is set up again. `options.cache` as for createHeap.
+ */
+export async function attachHeap(handle: SharedHeapHandle, options: { cache?: boolean } = {}): Promise<SharedHeap> {
+  if (handle === null || typeof handle !== "object" || !(handle.module instanceof WebAssembly.Module) ||
+      !(handle.memory instanceof WebAssembly.Memory)) {
+    throw new TypeError(`attachHeap: expected the handle from heap.share(), got ${describe(handle)}`);
+  }
+  const resolved = resolveOptions({ policy: handle.policy, coalesce: handle.coalesce, shared: true, cache: options.cache });
+  const core = await instantiateCore("shared", handle.memory, handle.module);
+  return wrapShared(core, resolved, handle.module);
 }
 
 /**

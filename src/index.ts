@@ -1,5 +1,5 @@
 // wasmalloc: a boundary-tag malloc/free on WebAssembly linear memory.
-export { createHeap } from "./heap.js";
+export { attachHeap, createHeap } from "./heap.js";
 export { HeapError } from "./errors.js";
 export type { HeapErrorCode } from "./errors.js";
 export { INVARIANTS } from "./invariants.js";
@@ -14,5 +14,5 @@ export {
   WORKLOADS, alternating, coalescing, producerConsumer, randomSizes, seededRandom, smallObjects, vectorGrowth,
 } from "./generators.js";
 export type {
-  Allocator, Arena, ArenaStats, Coalesce, DebugHeap, FixedPool, FixedPoolStats, Heap, HeapArray, HeapBlock, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy, TypedArrayConstructor,
+  Allocator, Arena, ArenaStats, Coalesce, DebugHeap, FixedPool, FixedPoolStats, Heap, HeapArray, HeapBlock, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy, SharedHeap, SharedHeapHandle, TypedArrayConstructor,
 } from "./api.js";

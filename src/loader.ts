@@ -33,10 +33,13 @@ export interface CoreExports {
   arena_reset(handle: number): number;
   arena_release(handle: number): number;
   arena_stat(handle: number, index: number): number;
+  heap_set_can_wait(on: number): void;
+  heap_set_cache(on: number): void;
+  heap_detach(): void;
 }
 
 /** Which build: the release core, or the debug heap (assembly/debug.ts). */
-export type CoreBuild = "release" | "debug";
+export type CoreBuild = "release" | "debug" | "shared";
 
 const compiled: Partial<Record<CoreBuild, Promise<WebAssembly.Module>>> = {};
 
@@ -49,8 +52,9 @@ export type WasmSource = (build: CoreBuild) => Promise<WebAssembly.Module>;
  * can leave them out.
  */
 const embedded: WasmSource = async (build) => {
-  const { CORE_WASM_BASE64, DEBUG_WASM_BASE64 } = await import("./generated/wasm.js");
-  return WebAssembly.compile(decodeBase64(build === "debug" ? DEBUG_WASM_BASE64 : CORE_WASM_BASE64));
+  const { CORE_WASM_BASE64, DEBUG_WASM_BASE64, SHARED_WASM_BASE64 } = await import("./generated/wasm.js");
+  const text = build === "debug" ? DEBUG_WASM_BASE64 : build === "shared" ? SHARED_WASM_BASE64 : CORE_WASM_BASE64;
+  return WebAssembly.compile(decodeBase64(text));
 };
 let source: WasmSource = embedded;
 
@@ -59,6 +63,7 @@ export function setWasmSource(next: WasmSource): void {
   source = next;
   delete compiled.release;
   delete compiled.debug;
+  delete compiled.shared;
 }
 
 /** Decodes base64 with atob, which Node 16+ and every browser have. */
@@ -81,14 +86,21 @@ function readString(memory: WebAssembly.Memory, ptr: number): string {
   return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
 }
 
-/** A fresh instance of the core, with its own memory. The core aborts only on an overwritten state. */
-export async function instantiateCore(build: CoreBuild = "release"): Promise<CoreExports> {
+/**
+ * A fresh instance of the core, with its own memory, or for the shared build on `memory` (a shared
+ * WebAssembly.Memory), from `module` when given. The core aborts only on an overwritten state.
+ */
+export async function instantiateCore(build: CoreBuild = "release", memory?: WebAssembly.Memory,
+  module?: WebAssembly.Module): Promise<CoreExports> {
   let exports: CoreExports | undefined;
   const abort = (msg: number, file: number, line: number, column: number): never => {
     const text = exports ? `${readString(exports.memory, msg)} (${readString(exports.memory, file)}:${line}:${column})` : "abort";
     throw new HeapError("heap-corrupt", text);
   };
-  const { instance } = await instantiate(await coreModule(build), { env: { abort } });
-  exports = instance.exports as unknown as CoreExports;
+  const env: Record<string, unknown> = { abort };
+  if (memory) env.memory = memory;
+  const { instance } = await instantiate(module ?? await coreModule(build), { env });
+  // The shared build imports its memory instead of exporting it: put it where the rest expects it.
+  exports = (memory ? { ...instance.exports, memory } : instance.exports) as unknown as CoreExports;
   return exports;
 }
