@@ -56,3 +56,53 @@ document.title = JSON.stringify({ p, check: heap.check(), used: heap.stats().use
     }
   }, 60_000);
 });
+
+describe("a Vite app sharing a heap with a browser Worker", () => {
+  const app = mkdtempSync(join(tmpdir(), "wasmalloc-vite-shared-"));
+  const out = join(app, "dist");
+
+  it.skipIf(!haveChromium && process.env.CI !== "true")("the worker attaches, allocates and frees; the page sees it all", async () => {
+    mkdirSync(join(app, "node_modules"));
+    symlinkSync(root, join(app, "node_modules", "wasmalloc"), "dir");
+    writeFileSync(join(app, "index.html"), `<!doctype html><link rel="icon" href="data:,"><script type="module" src="./main.js"></script>`);
+    writeFileSync(join(app, "main.js"), `
+import { createHeap } from "wasmalloc";
+const heap = await createHeap({ shared: true });
+const kept = heap.malloc(64);                          // allocated here, freed by the worker
+const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+worker.postMessage({ handle: heap.share(), kept });
+worker.onmessage = ({ data }) => {
+  heap.detach();
+  document.title = JSON.stringify({ isolated: crossOriginIsolated, ...data, check: heap.check(), used: heap.stats().usedBlocks });
+};
+`);
+    writeFileSync(join(app, "worker.js"), `
+import { attachHeap } from "wasmalloc";
+onmessage = async ({ data }) => {
+  const heap = await attachHeap(data.handle);
+  const ptrs = [];
+  for (let i = 0; i < 5000; i++) ptrs.push(heap.malloc(8 + (i % 50) * 8));
+  for (const p of ptrs) heap.free(p);
+  heap.free(data.kept);
+  heap.detach();
+  postMessage({ allocated: ptrs.length });
+};
+`);
+    await build({ root: app, logLevel: "silent", build: { outDir: out, target: "es2022" }, worker: { format: "es" } });
+    const { server, url } = await serve(out, 0);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+      await page.goto(`${url}/`);
+      await page.waitForFunction(() => document.title.startsWith("{"), null, { timeout: 30_000 });
+      expect(JSON.parse(await page.title())).toEqual({ isolated: true, allocated: 5000, check: null, used: 0 });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  }, 120_000);
+});
