@@ -34,6 +34,14 @@ describe("the core allocates nothing through AssemblyScript's runtime", () => {
     expect(wat).not.toMatch(/\(start /);
   });
 
+  it("the plain builds use no atomics; the shared build imports a shared memory", async () => {
+    for (const file of ["wasmalloc.wat", "wasmalloc.debug.wat"]) {
+      expect(readFileSync(join(root, "build/inspect", file), "utf8")).not.toMatch(/atomic/);
+    }
+    const shared = await WebAssembly.compile(readFileSync(join(root, "build/wasmalloc.shared.wasm")));
+    expect(WebAssembly.Module.imports(shared).map((i) => `${i.module}.${i.name}:${i.kind}`).sort()).toEqual(["env.abort:function", "env.memory:memory"]);
+  });
+
   it("the debug heap's code is in the debug build only", () => {
     expect(readFileSync(join(root, "build/inspect/wasmalloc.debug.wat"), "utf8")).toMatch(/\$assembly\/debug\/debugAllocate/);
     expect(readFileSync(join(root, "build/inspect/wasmalloc.wat"), "utf8")).not.toMatch(/\$assembly\/debug\//);
