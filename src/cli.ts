@@ -2,7 +2,13 @@
 // The wasmalloc command. `wasmalloc demo` (what `npm start` runs) allocates, frees and prints
 // where each policy places the same requests, with each heap's statistics.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Presets, SingleBar } from "cli-progress";
+import { WORKLOADS } from "./generators.js";
+import { createJsPool } from "./jspool.js";
+import { type Measurable, type Measurement, measure } from "./measure.js";
+import type { Trace } from "./trace.js";
 import { parseArgs } from "node:util";
 import type { Coalesce, Heap, HeapOptions, Policy } from "./api.js";
 import { createHeap } from "./heap.js";
@@ -53,6 +59,8 @@ async function demo(): Promise<void> {
 
 const USAGE = `usage:
   wasmalloc demo
+  wasmalloc compare                       (npm start: every allocator on the bundled workloads)
+  wasmalloc replay <files or dirs> [--policy P|all] [--peers tlsf,thi.ng,js-pool|all] [--json]
   wasmalloc map <trace.rep> [--at <op>] [-o heap.svg] [--policy P] [--coalesce C] [--debug]
   wasmalloc plot <trace.rep> [-o plot.svg] [--samples N] [--policy P] [--coalesce C] [--debug]`;
 
@@ -129,10 +137,129 @@ async function plot(args: string[]): Promise<void> {
   console.log(`wrote ${out || "plot.svg"}: ${utilization.length} samples over ${trace.kinds.length} operations; final utilization ${utilization[utilization.length - 1][1].toFixed(3)}`);
 }
 
+/** The peers' adapters (bench/peers.mjs), present in a checkout of the project, not in the package. */
+const PEERS = new URL("../bench/peers.mjs", import.meta.url);
+const PEER_NAMES = ["js-pool", "tlsf", "thi.ng"];
+
+/** A factory for the allocator `name`: wasmalloc:<policy>, js-pool, or a peer from bench/peers.mjs. */
+async function allocatorFactory(name: string): Promise<() => Promise<Measurable>> {
+  if (name.startsWith("wasmalloc:")) {
+    const policy = name.slice(10) as Policy;
+    return async () => {
+      const heap = await createHeap({ policy });
+      return { name, malloc: heap.malloc, free: heap.free, realloc: heap.realloc, memory: heap.memory, extent: () => heap.stats().extent };
+    };
+  }
+  if (name === "js-pool") {
+    return async () => {
+      const pool = createJsPool();
+      return { name, malloc: pool.malloc, free: pool.free, realloc: pool.realloc, memory: pool.memory, extent: () => pool.stats().extent };
+    };
+  }
+  if (!existsSync(PEERS)) throw new UsageError(`the peer ${name} needs a checkout of the project (bench/peers.mjs and its dev dependencies)`);
+  const peers = (await import(PEERS.href)) as { makeAllocator(n: string): Promise<Measurable> };
+  await peers.makeAllocator(name);              // fails early, with its reason, if it cannot be set up
+  return () => peers.makeAllocator(name);
+}
+
+/** Runs every allocator on every trace, with a progress bar on a terminal. */
+async function measureAll(traces: { name: string; trace: Trace }[], names: string[], quiet: boolean):
+  Promise<{ name: string; results: Measurement[] }[]> {
+  const factories = await Promise.all(names.map(allocatorFactory));
+  const bar = !quiet && process.stdout.isTTY ? new SingleBar({ format: "replay [{bar}] {value}/{total} | {trace}", hideCursor: true }, Presets.shades_classic) : null;
+  bar?.start(traces.length * names.length, 0, { trace: "" });
+  const out: { name: string; results: Measurement[] }[] = [];
+  for (const { name, trace } of traces) {
+    const results: Measurement[] = [];
+    for (const make of factories) {
+      results.push(await measure(make, trace));
+      bar?.increment(1, { trace: name });
+    }
+    out.push({ name, results });
+  }
+  bar?.stop();
+  return out;
+}
+
+/** Prints the measurements as a table, with the suite's mean utilization and total throughput. */
+function printTable(rows: { name: string; results: Measurement[] }[], reference: string): void {
+  const names = rows[0]?.results.map((r) => r.allocator) ?? [];
+  const head = ["trace", "allocator", "util", "util(mem)", "ops/s", `vs ${reference}`, "verified"];
+  const lines: string[][] = [];
+  const suite = new Map<string, { util: number; mem: number; ops: number; seconds: number }>();
+  for (const { name, results } of rows) {
+    const ref = results.find((r) => r.allocator === reference);
+    for (const r of results) {
+      lines.push([name, r.allocator, r.utilization.toFixed(3), r.memoryUtilization.toFixed(3), Math.round(r.opsPerSecond).toLocaleString("en-US"),
+        ref ? `${(r.opsPerSecond / ref.opsPerSecond).toFixed(2)}×` : "", r.verified === "ok" ? "ok" : `FAILED: ${r.verified}`]);
+      const s = suite.get(r.allocator) ?? { util: 0, mem: 0, ops: 0, seconds: 0 };
+      s.util += r.utilization;
+      s.mem += r.memoryUtilization;
+      s.ops += r.ops;
+      s.seconds += r.ops / r.opsPerSecond;
+      suite.set(r.allocator, s);
+    }
+  }
+  const refSuite = suite.get(reference);
+  for (const n of names) {
+    const s = suite.get(n)!;
+    lines.push(["SUITE (mean util, total ops/s)", n, (s.util / rows.length).toFixed(3), (s.mem / rows.length).toFixed(3),
+      Math.round(s.ops / s.seconds).toLocaleString("en-US"), refSuite ? `${((s.ops / s.seconds) / (refSuite.ops / refSuite.seconds)).toFixed(2)}×` : "", ""]);
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  console.log(fmt(head));
+  console.log(fmt(widths.map((w) => "-".repeat(w))));
+  for (const l of lines) console.log(fmt(l));
+}
+
+/** wasmalloc replay: traces from files and directories, every chosen allocator. */
+async function replayCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { policy: { type: "string", default: "first-fit" }, peers: { type: "string", default: "" }, json: { type: "boolean", default: false } },
+  });
+  if (positionals.length === 0) throw new UsageError("give at least one trace file or directory");
+  const files = positionals.flatMap((p) => {
+    if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
+    return statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith(".rep")).sort().map((f) => join(p, f)) : [p];
+  });
+  if (files.length === 0) throw new UsageError("no .rep files found");
+  const policies = values.policy === "all" ? ["first-fit", "next-fit", "best-fit"] : [values.policy];
+  for (const p of policies) if (!["first-fit", "next-fit", "best-fit"].includes(p)) throw new UsageError(`unknown policy ${JSON.stringify(p)}`);
+  const peers = values.peers === "all" ? PEER_NAMES : values.peers ? values.peers.split(",") : [];
+  const names = [...policies.map((p) => `wasmalloc:${p}`), ...peers];
+  const traces = files.map((f) => ({ name: f.split("/").pop()!, trace: parseTrace(readFileSync(f, "utf8")) }));
+  const rows = await measureAll(traces, names, values.json);
+  if (values.json) console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, traces: rows }, null, 2));
+  else printTable(rows, peers.includes("tlsf") ? "tlsf" : names[0]);
+}
+
+/** wasmalloc compare (npm start): every allocator that can run here, on the bundled workloads. */
+async function compare(): Promise<void> {
+  const names = ["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmalloc:best-fit", "js-pool"];
+  for (const peer of ["tlsf", "thi.ng"]) {
+    try {
+      await allocatorFactory(peer);
+      names.push(peer);
+    } catch (err) {
+      console.log(`(${peer} left out: ${err instanceof Error ? err.message : err})`);
+    }
+  }
+  console.log(`wasmalloc compare: ${names.join(", ")} on the bundled workloads (src/generators.ts)`);
+  console.log("util = peak payload ÷ extent (the payload span for peers that report no extent); util(mem) = ÷ memory size\n");
+  const traces = Object.entries(WORKLOADS).map(([name, make]) => ({ name, trace: make() }));
+  printTable(await measureAll(traces, names, false), names.includes("tlsf") ? "tlsf" : names[0]);
+  if (names.includes("thi.ng")) console.log("\nthi.ng: @thi.ng/malloc 6.1.150; its realloc leaks the old block whenever the block moves.");
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === "demo" || command === undefined) await demo();
+    if (command === "demo") await demo();
+    else if (command === "compare" || command === undefined) await compare();
+    else if (command === "replay") await replayCommand(rest);
     else if (command === "map") await map(rest);
     else if (command === "plot") await plot(rest);
     else throw new UsageError(`unknown command ${JSON.stringify(command)}`);

@@ -35,7 +35,7 @@ function stamp(id: number): number {
 }
 
 /** Replays `trace`. Throws when the allocator runs out of memory or (with verify) corrupts data. */
-export function replay(heap: Allocator & { memory?: { readonly buffer: ArrayBufferLike } }, trace: Trace,
+export function replay(heap: Pick<Allocator, "malloc" | "free" | "realloc"> & { memory?: { readonly buffer: ArrayBufferLike } }, trace: Trace,
   options: ReplayOptions = {}): ReplayResult {
   const { kinds, ids, sizes } = trace;
   const ptrs = new Float64Array(trace.numIds);

@@ -1,0 +1,53 @@
+// The allocators that the benchmarks and `wasmalloc replay --peers` compare, behind one shape:
+// { name, malloc, free, realloc, memory: { buffer }, extent() }. Each is set up as its authors
+// recommend; only calling conventions are adapted.
+//
+// - wasmalloc:<policy>: createHeap({ policy }), the typed API.
+// - js-pool: this package's pure-JS pool allocator (src/jspool.ts).
+// - tlsf: AssemblyScript's TLSF, build/peers/tlsf.wasm (bench/peers/tlsf.ts, npm run build:peers).
+// - thi.ng: @thi.ng/malloc's MemPool with its defaults (8-byte alignment, split and compact on)
+//   over a fixed 512 MiB buffer, since it cannot grow. Its realloc leaks the old block whenever
+//   the block moves (6.1.150: the address offset is subtracted twice), and its free is
+//   O(number of used blocks); its figures stand as measured, with that said.
+
+import { existsSync, readFileSync } from "node:fs";
+import { MemPool } from "@thi.ng/malloc";
+import { createHeap, createJsPool } from "../dist/index.js";
+
+const TLSF_WASM = new URL("../build/peers/tlsf.wasm", import.meta.url);
+let tlsfModule;
+
+/** The names makeAllocator knows. */
+export const ALLOCATORS = ["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmalloc:best-fit", "js-pool", "tlsf", "thi.ng"];
+
+/** A fresh allocator by name. extent() is its heap size as it reports it, or undefined. */
+export async function makeAllocator(name) {
+  if (name.startsWith("wasmalloc:")) {
+    const heap = await createHeap({ policy: name.slice(10) });
+    return { name, malloc: heap.malloc, free: heap.free, realloc: heap.realloc, memory: heap.memory, extent: () => heap.stats().extent };
+  }
+  if (name === "js-pool") {
+    const pool = createJsPool();
+    return { name, malloc: pool.malloc, free: pool.free, realloc: pool.realloc, memory: pool.memory, extent: () => pool.stats().extent };
+  }
+  if (name === "tlsf") {
+    if (!existsSync(TLSF_WASM)) throw new Error("tlsf: build/peers/tlsf.wasm is missing; run npm run build:peers");
+    tlsfModule ??= await WebAssembly.compile(readFileSync(TLSF_WASM));
+    const { exports } = await WebAssembly.instantiate(tlsfModule, { env: { abort() { throw new Error("tlsf: abort"); } } });
+    const { malloc, free, realloc, memory } = exports;
+    return { name, malloc: (n) => malloc(n) >>> 0, free, realloc: (p, n) => realloc(p, n) >>> 0, memory, extent: () => undefined };
+  }
+  if (name === "thi.ng") {
+    const pool = new MemPool({ size: 512 * 2 ** 20 });
+    const memory = { get buffer() { return pool.buf; } };
+    return {
+      name,
+      malloc: (n) => pool.malloc(n),
+      free: (p) => { if (p !== 0) pool.free(p); },
+      realloc: (p, n) => (p === 0 ? pool.malloc(n) : pool.realloc(p, n)),
+      memory,
+      extent: () => undefined,
+    };
+  }
+  throw new Error(`unknown allocator ${JSON.stringify(name)}; known: ${ALLOCATORS.join(", ")}`);
+}

@@ -1,0 +1,56 @@
+// Measuring an allocator on a trace: utilization, throughput and a verification pass. Used by
+// `wasmalloc replay` and `wasmalloc compare` (npm start), for wasmalloc and its peers alike.
+
+import type { Allocator } from "./api.js";
+import { replay } from "./replay.js";
+import type { Trace } from "./trace.js";
+
+/** An allocator to measure: the Allocator calls, its memory, and its extent if it reports one. */
+export interface Measurable extends Pick<Allocator, "malloc" | "free" | "realloc"> {
+  name: string;
+  memory?: { readonly buffer: ArrayBufferLike };
+  /** The heap's extent as the allocator reports it; undefined to use the span of payloads. */
+  extent(): number | undefined;
+}
+
+/** What one allocator did on one trace. */
+export interface Measurement {
+  allocator: string;
+  ops: number;
+  /** Peak live payload ÷ extent (the CS:APP measure; the payload span when no extent is reported). */
+  utilization: number;
+  /** Peak live payload ÷ the memory's size at the end. */
+  memoryUtilization: number;
+  /** Operations per second, best of `runs`, the replay alone timed. */
+  opsPerSecond: number;
+  /** "ok", or what the verification pass found. */
+  verified: string;
+}
+
+/** Replays `trace` on fresh allocators from `make`: `runs` timed passes and one verified pass. */
+export async function measure(make: () => Promise<Measurable>, trace: Trace, runs = 3): Promise<Measurement> {
+  let best = Infinity;
+  let name = "";
+  let utilization = 0;
+  let memoryUtilization = 0;
+  for (let r = 0; r < runs; r++) {
+    const a = await make();
+    name = a.name;
+    const t0 = performance.now();
+    const result = replay(a, trace);
+    best = Math.min(best, performance.now() - t0);
+    if (r === 0) {
+      const extent = a.extent() ?? result.payloadSpan;
+      utilization = extent > 0 ? result.peakPayload / extent : 0;
+      const bytes = a.memory?.buffer.byteLength ?? 0;
+      memoryUtilization = bytes > 0 ? result.peakPayload / bytes : 0;
+    }
+  }
+  let verified = "ok";
+  try {
+    replay(await make(), trace, { verify: true });
+  } catch (err) {
+    verified = err instanceof Error ? err.message : String(err);
+  }
+  return { allocator: name, ops: trace.kinds.length, utilization, memoryUtilization, opsPerSecond: trace.kinds.length / (Math.max(best, 0.001) / 1000), verified };
+}
