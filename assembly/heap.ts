@@ -218,8 +218,10 @@ function addRangeBitmap(): bool {
   const r = st.chunkCount;
   const bytes = rangeBitmapBytes(r);
   const size = request2size(bytes);
-  let b = findFit(size);
-  if (b == 0 && st.coalesce == Coalesce.DEFERRED && coalesceAll() != 0) b = findFit(size);
+  // The lowest free block that fits, whatever the policy: chunks gather low in the heap rather
+  // than between the blocks at its end, where they would split free space that could merge.
+  let b = findFirstFit(size);
+  if (b == 0 && st.coalesce == Coalesce.DEFERRED && coalesceAll() != 0) b = findFirstFit(size);
   if (b != 0) {
     place(b, size);
     CLEARSTART(b);

@@ -9,11 +9,12 @@
 //
 // The offsets are cut into ranges that never move once they have a bitmap:
 //
-//   range 0                  [0, 4 KiB)              its 64-byte bitmap lives in the state
-//   ranges 1 + 4(f-12) + s   [2^f + s 2^(f-2), +2^(f-2))  for f = 12..31, s = 0..3
+//   range 0                  [0, 64 KiB)             its 1 KiB bitmap lives in the state
+//   ranges 1 + 4(f-16) + s   [2^f + s 2^(f-2), +2^(f-2))  for f = 16..31, s = 0..3
 //
 // A range's bitmap (range size / 64 bytes) is a chunk: an internal used block, allocated when the
-// heap first grows into the range, and never copied. The directory holds each range's bias, the
+// heap first grows into the range (taken from the lowest free block that fits, so that chunks
+// gather low instead of splitting free space at the heap's end), and never copied. The directory holds each range's bias, the
 // address that makes (bias + (o >> 6)) the byte of offset o. Lookup is one clz, one load and one
 // byte load. The chunks cost 1/64 of the covered range, which is at most 1.25 times the extent.
 //

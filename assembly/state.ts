@@ -73,7 +73,7 @@ import { AL_MASK, DEBUG, WORD, Policy, Coalesce } from "./common";
 
 /** Bytes covered by the start bitmap's first range, whose bitmap lives in the state. */
 // @ts-ignore: decorator
-@inline export const RANGE0_BITS: u32 = 12;
+@inline export const RANGE0_BITS: u32 = 16;
 /** Ranges of the start bitmap: range 0, then 4 per octave from 2^RANGE0_BITS up to 2^32. */
 // @ts-ignore: decorator
 @inline export const RANGE_COUNT: u32 = 1 + ((32 - RANGE0_BITS) << 2);

@@ -87,7 +87,7 @@ export interface HeapStats {
   heapStart: number;
   /**
    * Bytes of the extent that hold the start bitmap (the exact pointer check): 1 bit per 8 bytes of
-   * heap beyond the first 4 KiB, in internal blocks that are not counted in usedBytes.
+   * heap beyond the first 64 KiB, in internal blocks that are not counted in usedBytes.
    */
   guardBytes: number;
   /** Debug heap: allocations so far, which is the last sequence number (0 in the release heap). */

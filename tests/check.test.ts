@@ -6,9 +6,9 @@ import { CONFIGS, HEADER, LEFT_USED, PROLOGUE, USED, fill, freshHeap } from "./h
 
 /**
  * The state area (assembly/state.ts) ends 4 bytes before the prologue: a 120-byte struct, range
- * 0's 64-byte start bitmap and the 81-word range directory, rounded up to 8.
+ * 0's 1 KiB start bitmap and the 65-word range directory, rounded up to 8.
  */
-const STATE_SIZE = 512;
+const STATE_SIZE = 1408;
 const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52 };
 
 function u32(heap: Heap): DataView {
