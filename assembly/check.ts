@@ -17,7 +17,9 @@
 //   I8  A free block's footer equals its size.
 //   I9  Under immediate coalescing, no two free blocks are adjacent.
 //   I10 The free list holds exactly the free blocks, in ascending address order, with
-//       PREV(NEXT(b)) == b throughout.
+//       PREV(NEXT(b)) == b throughout. Under the segregated policy: each class list holds exactly
+//       the free blocks of its class, linked both ways, and the class bitmaps say which lists
+//       are not empty (fit/segregated.ts).
 //   I11 The statistics agree with the walk: usedBytes == sum of used user-block sizes,
 //       usedBlocks and freeBlocks == the counts, guardBytes == sum of bitmap-chunk sizes,
 //       usedBytes <= peakUsedBytes.
@@ -29,7 +31,8 @@
 //       [0, chunkCount) reach brk, and each other range's chunk is a used, unmarked block large
 //       enough for it.
 
-import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, PAGE_BITS, POLICY_COUNT } from "./common";
+import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, PAGE_BITS, POLICY_COUNT, Policy } from "./common";
+import { classOf, segBit, segHead, segLargest, segSummaryBit, segWord } from "./fit/segregated";
 import {
   BLOCK_OVERHEAD, CACHED, EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
   SIZE, USED, block2mem,
@@ -37,7 +40,7 @@ import {
 import { heapLimit } from "./brk";
 import { QUARANTINED } from "./debug";
 import { GUARDS, ISSTART, RANGE_COUNT, rangeBitmap, rangeBitmapBytes, rangeStart } from "./starts";
-import { HEAP_START, SENTINEL, START_BITMAP0, ST, STATE_MAGIC } from "./state";
+import { HEAP_START, SEG_CLASSES, SENTINEL, START_BITMAP0, ST, STATE_MAGIC } from "./state";
 
 /** Records where invariant `n` failed and returns `n`. */
 function violated(n: u32, address: usize): u32 {
@@ -81,6 +84,7 @@ export function checkHeap(): u32 {
 
   const epilogue = brk - EPILOGUE_SIZE;
   const immediate = st.coalesce == Coalesce.IMMEDIATE;
+  const seg = st.policy == Policy.SEGREGATED;
   let leftUsed = true;
   let usedBytes: usize = 0;
   let usedBlocks: u32 = 0;
@@ -112,7 +116,7 @@ export function checkHeap(): u32 {
       if (GUARDS && !ISSTART(b)) return violated(13, b);
       if (FOOTER(b, size) != size) return violated(8, b);
       if (immediate && !leftUsed) return violated(9, b);
-      if (b != expect || PREV(b) != prevFree) return violated(10, b);
+      if (!seg && (b != expect || PREV(b) != prevFree)) return violated(10, b);
       if (<usize>st.rover == b) roverSeen = true;
       prevFree = b;
       expect = NEXT(b);
@@ -125,8 +129,13 @@ export function checkHeap(): u32 {
   if (SIZE(b) != 0 || (HEADER(b) & USED) == 0) return violated(6, b);
   // I7 for the epilogue
   if (((HEADER(b) & LEFT_USED) != 0) != leftUsed) return violated(7, b);
-  // I10: the list ends where the free blocks end, and its tail agrees
-  if (expect != s || PREV(s) != prevFree) return violated(10, expect != s ? expect : s);
+  // I10: the list ends where the free blocks end, and its tail agrees (the segregated policy's
+  // class lists are checked on their own)
+  if (!seg && (expect != s || PREV(s) != prevFree)) return violated(10, expect != s ? expect : s);
+  if (seg) {
+    const bad = checkClasses(start, epilogue, freeBlocks);
+    if (bad != 0) return violated(10, bad);
+  }
   // I11
   if (usedBytes != <usize>st.usedBytes || usedBlocks != st.usedBlocks || freeBlocks != st.freeBlocks ||
       guardBytes != <usize>st.guardBytes || st.usedBytes > st.peakUsedBytes) {
@@ -151,10 +160,34 @@ export function checkHeap(): u32 {
 }
 
 /**
+ * Checks the segregated policy's class lists against the `freeBlocks` free blocks the walk found.
+ * Returns 0, or the address (a block, or the state) where something is wrong.
+ */
+function checkClasses(start: usize, epilogue: usize, freeBlocks: u32): usize {
+  const stateAddr = changetype<usize>(ST());
+  let listed: u32 = 0;
+  for (let c: u32 = 0; c < SEG_CLASSES; c++) {
+    const head = segHead(c);
+    if ((head != 0) != segBit(c)) return stateAddr;
+    let prev: usize = 0;
+    for (let b = head; b != 0; b = NEXT(b)) {
+      listed += 1;
+      if (listed > freeBlocks) return b;       // more listed than free: a cycle or a stray entry
+      if (b < start + PROLOGUE_SIZE || b > epilogue - MIN_BLOCK || (b & AL_MASK) != 4) return b;
+      if ((HEADER(b) & USED) != 0 || (GUARDS && !ISSTART(b)) || classOf(SIZE(b)) != c || PREV(b) != prev) return b;
+      prev = b;
+    }
+  }
+  for (let w: u32 = 0; w < 7; w++) if ((segWord(w) != 0) != segSummaryBit(w)) return stateAddr;
+  return listed == freeBlocks ? 0 : stateAddr;
+}
+
+/**
  * The largest free block's size, from a walk of the free list. The walk stops after freeBlocks
  * steps, so a corrupted list cannot make it loop.
  */
 export function largestFree(): usize {
+  if (ST().policy == Policy.SEGREGATED) return segLargest();
   const s = SENTINEL();
   let best: usize = 0;
   let steps = ST().freeBlocks;

@@ -2,12 +2,14 @@
 // a later merge pass. A block absorbed by a merge leaves the start bitmap, so a stale pointer to
 // it is refused as invalid.
 
-import { Coalesce } from "./common";
+import { Coalesce, Policy } from "./common";
 import {
   CLEARLEFTUSED, GETFREELEFT, HEADER, ISUSED, LEFT_USED, NEXT, SETFOOTER, SETHEADER, SIZE,
 } from "./block";
 import { listInsert, listRemove, listReplace } from "./freelist";
+import { segInsert, segRemove } from "./fit/segregated";
 import { CLEARSTART } from "./starts";
+import { EPILOGUE_SIZE, PROLOGUE_SIZE } from "./block";
 import { SENTINEL, ST } from "./state";
 
 /**
@@ -28,6 +30,29 @@ export function release(b: usize): void {
     return;
   }
   const rightFree = !ISUSED(right);
+  if (ST().policy == Policy.SEGREGATED) {
+    // A merged block changes class: take the neighbours out first, write the merged block, then
+    // put it where its new size belongs.
+    let start = b;
+    let flags = h & LEFT_USED;
+    if (flags == 0) {
+      start = GETFREELEFT(b);
+      segRemove(start);
+      size += SIZE(start);
+      flags = HEADER(start) & LEFT_USED;
+      CLEARSTART(b);
+    }
+    if (rightFree) {
+      segRemove(right);
+      size += SIZE(right);
+      CLEARSTART(right);
+    }
+    SETHEADER(start, <u32>size | flags);
+    SETFOOTER(start, size);
+    CLEARLEFTUSED(start + size);
+    segInsert(start);
+    return;
+  }
   if ((h & LEFT_USED) == 0) {
     // Cases 3 and 4: the left neighbour is free and stays on the list where it is.
     const left = GETFREELEFT(b);
@@ -63,6 +88,7 @@ export function release(b: usize): void {
  * Returns the number of merges made.
  */
 export function coalesceAll(): u32 {
+  if (ST().policy == Policy.SEGREGATED) return coalesceAllSegregated();
   const s = SENTINEL();
   let merges: u32 = 0;
   let b = NEXT(s);
@@ -81,6 +107,32 @@ export function coalesceAll(): u32 {
       SETFOOTER(b, size);
     }
     b = n;
+  }
+  return merges;
+}
+
+/** The merge pass for the segregated policy, whose lists are not in address order: a heap walk. */
+function coalesceAllSegregated(): u32 {
+  const st = ST();
+  const ep = <usize>st.brk - EPILOGUE_SIZE;
+  let merges: u32 = 0;
+  let b = <usize>st.heapStart + PROLOGUE_SIZE;
+  while (b != ep) {
+    let size = SIZE(b);
+    if (!ISUSED(b) && !ISUSED(b + size)) {  // the epilogue is used, so this stops at the end
+      segRemove(b);
+      do {
+        const r = b + size;
+        segRemove(r);
+        CLEARSTART(r);
+        size += SIZE(r);
+        merges += 1;
+      } while (!ISUSED(b + size));
+      SETHEADER(b, <u32>size | (HEADER(b) & LEFT_USED));
+      SETFOOTER(b, size);
+      segInsert(b);
+    }
+    b += size;
   }
   return merges;
 }

@@ -49,10 +49,12 @@ export const enum Policy {
   NEXT_FIT = 1,
   /** The smallest free block that fits; the lowest address on ties. */
   BEST_FIT = 2,
+  /** Segregated free lists by size class, best fit within a class (fit/segregated.ts). */
+  SEGREGATED = 3,
 }
 /** The number of policies; valid values are below it. */
 // @ts-ignore: decorator
-@inline export const POLICY_COUNT: u32 = 3;
+@inline export const POLICY_COUNT: u32 = 4;
 
 /** When free blocks merge with their neighbours. */
 export const enum Coalesce {

@@ -6,8 +6,12 @@
 // Invariant (I10): walking NEXT from the sentinel visits every free block exactly once, in
 // ascending address order, and NEXT(PREV(b)) == b for every member. freeBlocks == |list|.
 
+import { Policy } from "./common";
 import { NEXT, PREV, SETNEXT, SETPREV } from "./block";
+import { segInsert, segRemove } from "./fit/segregated";
 import { SENTINEL, ST } from "./state";
+
+// Under the segregated policy the same three operations go to its class lists instead.
 
 /** Links `b` into the list just before `at` (which may be the sentinel). */
 // @ts-ignore: decorator
@@ -24,6 +28,10 @@ import { SENTINEL, ST } from "./state";
  * of the list is nearer in address, so freeing near either end of the heap is quick.
  */
 export function listInsert(b: usize): void {
+  if (ST().policy == Policy.SEGREGATED) {
+    segInsert(b);
+    return;
+  }
   const s = SENTINEL();
   const head = NEXT(s);
   const tail = PREV(s);
@@ -43,6 +51,10 @@ export function listInsert(b: usize): void {
 
 /** Unlinks `b`. A rover that pointed at `b` moves on to its successor. */
 export function listRemove(b: usize): void {
+  if (ST().policy == Policy.SEGREGATED) {
+    segRemove(b);
+    return;
+  }
   const n = NEXT(b);
   const p = PREV(b);
   SETNEXT(p, n);
@@ -54,6 +66,11 @@ export function listRemove(b: usize): void {
 
 /** Puts `nb` where `old` was. Used when a block's start moves but its order does not. */
 export function listReplace(old: usize, nb: usize): void {
+  if (ST().policy == Policy.SEGREGATED) {    // a different size is a different class
+    segRemove(old);
+    segInsert(nb);
+    return;
+  }
   const n = NEXT(old);
   const p = PREV(old);
   SETNEXT(nb, n);

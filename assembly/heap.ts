@@ -19,6 +19,7 @@ import {
 import { findBestFit } from "./fit/best";
 import { findFirstFit } from "./fit/first";
 import { findNextFit } from "./fit/next";
+import { findSegFit, segSetup } from "./fit/segregated";
 import {
   DEFAULT_COALESCE, DEFAULT_POLICY, HEAP_START, SENTINEL, ST, STATE_MAGIC,
 } from "./state";
@@ -71,6 +72,7 @@ export function setupHeap(policy: u32, coalesce: u32, initialPages: u32, maxPage
   st.quarantineBytes = 0;
   st.reserved2 = 0;                         // st.lock is held by the caller in the shared build
   setupStarts();
+  segSetup();
   SETHEADER(start, <u32>PROLOGUE_SIZE | USED | LEFT_USED);
   store<u32>(start + BLOCK_OVERHEAD, 0);
   SETHEADER(start + PROLOGUE_SIZE, USED | LEFT_USED);
@@ -156,6 +158,7 @@ export function validate(ptr: usize): u32 {
 // @ts-ignore: decorator
 @inline function findFit(size: usize): usize {
   const policy = ST().policy;
+  if (policy == Policy.SEGREGATED) return findSegFit(size);
   if (policy == Policy.FIRST_FIT) return findFirstFit(size);
   if (policy == Policy.BEST_FIT) return findBestFit(size);
   return findNextFit(size);
@@ -163,7 +166,8 @@ export function validate(ptr: usize): u32 {
 
 /**
  * Allocates `size` bytes from the free block `b`, keeping its low end. A remainder of at least
- * MIN_BLOCK is split off and stays free, in `b`'s place on the list; the rover moves to it.
+ * MIN_BLOCK is split off and stays free, in `b`'s place on the list (its class's list, for the
+ * segregated policy); under next fit the rover moves to it.
  */
 function place(b: usize, size: usize): void {
   const st = ST();
@@ -175,10 +179,10 @@ function place(b: usize, size: usize): void {
     SETFOOTER(r, rem);
     SETSTART(r);
     listReplace(b, r);
-    st.rover = <u32>r;
+    if (st.policy == Policy.NEXT_FIT) st.rover = <u32>r;
     SETHEADER(b, <u32>size | USED | (HEADER(b) & LEFT_USED));
   } else {
-    st.rover = <u32>NEXT(b);
+    if (st.policy == Policy.NEXT_FIT) st.rover = <u32>NEXT(b);
     listRemove(b);
     SETHEADER(b, HEADER(b) | USED);
     SETLEFTUSED(b + bsize);
@@ -220,8 +224,9 @@ function addRangeBitmap(): bool {
   const size = request2size(bytes);
   // The lowest free block that fits, whatever the policy: chunks gather low in the heap rather
   // than between the blocks at its end, where they would split free space that could merge.
-  let b = findFirstFit(size);
-  if (b == 0 && st.coalesce == Coalesce.DEFERRED && coalesceAll() != 0) b = findFirstFit(size);
+  const seg = st.policy == Policy.SEGREGATED;   // (whose lists are not in address order)
+  let b = seg ? findSegFit(size) : findFirstFit(size);
+  if (b == 0 && st.coalesce == Coalesce.DEFERRED && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
   if (b != 0) {
     place(b, size);
     CLEARSTART(b);

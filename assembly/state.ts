@@ -69,7 +69,8 @@ import { AL_MASK, DEBUG, WORD, Policy, Coalesce } from "./common";
 // After the struct, still in the state area (see starts.ts and debug.ts):
 //   START_BITMAP0  the start bitmap of range 0 (the first 2^RANGE0_BITS bytes of the heap);
 //   START_DIR      one word per range: the chunk's bias (bitmap byte = bias + (offset >> 6));
-//   QUARANTINE     debug heap only: QUARANTINE_SLOTS words, a ring of quarantined payloads.
+//   QUARANTINE     debug heap only: QUARANTINE_SLOTS words, a ring of quarantined payloads;
+//   SEG_HEADS      the segregated policy's class heads, SEG_MAP its class bitmaps.
 
 /** Bytes covered by the start bitmap's first range, whose bitmap lives in the state. */
 // @ts-ignore: decorator
@@ -100,14 +101,23 @@ import { AL_MASK, DEBUG, WORD, Policy, Coalesce } from "./common";
 /** The debug heap's quarantine ring. */
 // @ts-ignore: decorator
 @inline export function QUARANTINE(): usize { return START_DIR() + ((<usize>RANGE_COUNT << 2) + AL_MASK & ~AL_MASK); }
+/** Size classes of the segregated policy (fit/segregated.ts). */
+// @ts-ignore: decorator
+@inline export const SEG_CLASSES: u32 = 224;
+/** The segregated policy's class list heads, SEG_CLASSES words. */
+// @ts-ignore: decorator
+@inline export function SEG_HEADS(): usize { return QUARANTINE() + (DEBUG ? <usize>QUARANTINE_SLOTS << 2 : 0); }
+/** Its bitmap of non-empty classes (7 words), then a summary word of non-empty map words. */
+// @ts-ignore: decorator
+@inline export function SEG_MAP(): usize { return SEG_HEADS() + (<usize>SEG_CLASSES << 2); }
 /** Where the prologue goes: past the state, on an address ≡ 4 (mod 8). */
 // @ts-ignore: decorator
 @inline export function HEAP_START(): usize {
-  return QUARANTINE() + (DEBUG ? <usize>QUARANTINE_SLOTS << 2 : 0) + WORD;
+  return SEG_MAP() + 32 + WORD;
 }
 
 /** The defaults a heap gets when its first call is not heap_configure. */
 // @ts-ignore: decorator
-@inline export const DEFAULT_POLICY: u32 = Policy.FIRST_FIT;
+@inline export const DEFAULT_POLICY: u32 = Policy.SEGREGATED;
 // @ts-ignore: decorator
 @inline export const DEFAULT_COALESCE: u32 = Coalesce.IMMEDIATE;

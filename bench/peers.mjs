@@ -18,7 +18,7 @@ const TLSF_WASM = new URL("../build/peers/tlsf.wasm", import.meta.url);
 let tlsfModule;
 
 /** The names makeAllocator knows. */
-export const ALLOCATORS = ["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmalloc:best-fit", "js-pool", "tlsf", "thi.ng"];
+export const ALLOCATORS = ["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmalloc:best-fit", "wasmalloc:segregated", "js-pool", "tlsf", "thi.ng"];
 
 /** A fresh allocator by name. extent() is its heap size as it reports it, or undefined. */
 export async function makeAllocator(name) {

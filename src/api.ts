@@ -1,7 +1,7 @@
 // Types only: the options, results and interfaces of the package.
 
 /** How a heap picks a free block for a request. */
-export type Policy = "first-fit" | "next-fit" | "best-fit";
+export type Policy = "first-fit" | "next-fit" | "best-fit" | "segregated";
 
 /** When a freed block merges with free neighbours. */
 export type Coalesce = "immediate" | "deferred";
@@ -11,8 +11,10 @@ export interface HeapOptions {
   /**
    * Placement policy. `"first-fit"` takes the lowest-addressed free block that fits;
    * `"next-fit"` resumes after the last placement and wraps; `"best-fit"` takes the smallest
-   * block that fits, the lowest address on ties.
-   * @defaultValue "first-fit"
+   * block that fits, the lowest address on ties; `"segregated"` keeps a free list per size class
+   * (exact sizes below 256 bytes, 8 classes per power of two above) and takes the best fit in
+   * the request's class or the next non-empty one, found through a bitmap.
+   * @defaultValue "segregated"
    */
   policy?: Policy;
   /**

@@ -17,7 +17,8 @@ import { renderPlot } from "./plot.js";
 import { replay } from "./replay.js";
 import { parseTrace } from "./trace.js";
 
-const POLICIES: Policy[] = ["first-fit", "next-fit", "best-fit"];
+const POLICIES: Policy[] = ["first-fit", "next-fit", "best-fit"];   // the chapter's, for the demo
+const ALL_POLICIES: Policy[] = ["first-fit", "next-fit", "best-fit", "segregated"];
 const COALESCING: Coalesce[] = ["immediate", "deferred"];
 
 /** The demo's script: a row of blocks, three holes of different sizes, then requests that fill them. */
@@ -226,8 +227,8 @@ async function replayCommand(args: string[]): Promise<void> {
     return statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith(".rep")).sort().map((f) => join(p, f)) : [p];
   });
   if (files.length === 0) throw new UsageError("no .rep files found");
-  const policies = values.policy === "all" ? ["first-fit", "next-fit", "best-fit"] : [values.policy];
-  for (const p of policies) if (!["first-fit", "next-fit", "best-fit"].includes(p)) throw new UsageError(`unknown policy ${JSON.stringify(p)}`);
+  const policies = values.policy === "all" ? ALL_POLICIES : [values.policy as Policy];
+  for (const p of policies) if (!ALL_POLICIES.includes(p)) throw new UsageError(`unknown policy ${JSON.stringify(p)}`);
   const peers = values.peers === "all" ? PEER_NAMES : values.peers ? values.peers.split(",") : [];
   const names = [...policies.map((p) => `wasmalloc:${p}`), ...peers];
   const traces = files.map((f) => ({ name: f.split("/").pop()!, trace: parseTrace(readFileSync(f, "utf8")) }));
@@ -238,7 +239,7 @@ async function replayCommand(args: string[]): Promise<void> {
 
 /** wasmalloc compare (npm start): every allocator that can run here, on the bundled workloads. */
 async function compare(): Promise<void> {
-  const names = ["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmalloc:best-fit", "js-pool"];
+  const names = [...ALL_POLICIES.map((p) => `wasmalloc:${p}`), "js-pool"];
   for (const peer of ["tlsf", "thi.ng"]) {
     try {
       await allocatorFactory(peer);

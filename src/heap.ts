@@ -15,7 +15,7 @@ import { HeapArrayHandle } from "./views.js";
 import { makeArena, makeFixedPool } from "./pools.js";
 
 /** The core's numbers for each policy (assembly/common.ts, Policy). */
-const POLICIES: Readonly<Record<Policy, number>> = { "first-fit": 0, "next-fit": 1, "best-fit": 2 };
+const POLICIES: Readonly<Record<Policy, number>> = { "first-fit": 0, "next-fit": 1, "best-fit": 2, segregated: 3 };
 /** The core's numbers for each coalescing mode (assembly/common.ts, Coalesce). */
 const COALESCING: Readonly<Record<Coalesce, number>> = { immediate: 0, deferred: 1 };
 /** The options createHeap knows. */
@@ -55,7 +55,7 @@ export function resolveOptions(options: HeapOptions | undefined): ResolvedOption
       throw new TypeError(`createHeap: unknown option ${JSON.stringify(key)}; known: ${[...OPTION_KEYS].join(", ")}`);
     }
   }
-  const policy = options.policy ?? "first-fit";
+  const policy = options.policy ?? "segregated";
   if (!Object.hasOwn(POLICIES, policy)) {
     throw new RangeError(`createHeap: policy must be one of ${Object.keys(POLICIES).join(", ")}; got ${describe(policy)}`);
   }

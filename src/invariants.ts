@@ -12,7 +12,7 @@ export const INVARIANTS: readonly string[] = [
   "I7: each block's left-used bit matches its left neighbour",
   "I8: a free block's footer equals its header's size",
   "I9: under immediate coalescing, no two free blocks are adjacent",
-  "I10: the free list holds exactly the free blocks, in address order, with consistent links",
+  "I10: the free lists hold exactly the free blocks (in address order, or by size class), with consistent links",
   "I11: the statistics agree with the heap walk",
   "I12: the next-fit rover points at a free block or the list's sentinel",
   "I13: the start bitmap marks exactly the user blocks",

@@ -6,9 +6,10 @@ import { CONFIGS, HEADER, LEFT_USED, PROLOGUE, USED, fill, freshHeap } from "./h
 
 /**
  * The state area (assembly/state.ts) ends 4 bytes before the prologue: a 120-byte struct, range
- * 0's 1 KiB start bitmap and the 65-word range directory, rounded up to 8.
+ * 0's 1 KiB start bitmap, the 65-word range directory (rounded up to 8), and the segregated
+ * policy's 224 class heads and 8 bitmap words.
  */
-const STATE_SIZE = 1408;
+const STATE_SIZE = 2336;
 const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52 };
 
 function u32(heap: Heap): DataView {
@@ -25,8 +26,8 @@ function peek(heap: Heap, addr: number): number {
 }
 
 /** used A (40), free B (48), used C (40), used D (40): a heap with one of everything. */
-async function sample(coalesce: "immediate" | "deferred" = "immediate") {
-  const { heap, first } = await freshHeap({ coalesce });
+async function sample(coalesce: "immediate" | "deferred" = "immediate", policy: "first-fit" | "segregated" = "first-fit") {
+  const { heap, first } = await freshHeap({ coalesce, policy });
   const a = heap.malloc(36);
   const b = heap.malloc(44);
   const c = heap.malloc(36);
@@ -125,6 +126,17 @@ describe("check() reports each invariant by number", () => {
     poke(heap, c - HEADER + 40 - 4, 40);
     poke(heap, d - HEADER, peek(heap, d - HEADER) & ~LEFT_USED);
     expect(heap.check()).toMatchObject({ invariant: 10, address: c - HEADER });
+  });
+
+  it("I10 (segregated): a class list link, and a free block missing from its class", async () => {
+    const a = await sample("immediate", "segregated");
+    poke(a.heap, a.b - HEADER + 8, a.b - HEADER + 64);        // B's PREV link
+    expect(a.heap.check()).toMatchObject({ invariant: 10, address: a.b - HEADER });
+    const d = await sample("deferred", "segregated");
+    poke(d.heap, d.c - HEADER, 40);                             // C looks free but is on no list
+    poke(d.heap, d.c - HEADER + 40 - 4, 40);
+    poke(d.heap, d.d - HEADER, peek(d.heap, d.d - HEADER) & ~LEFT_USED);
+    expect(d.heap.check()).toMatchObject({ invariant: 10 });
   });
 
   it("I11: the statistics", async () => {

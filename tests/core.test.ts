@@ -31,7 +31,7 @@ describe("the core's exports", () => {
 
   it("heap_configure refuses bad values without trapping, even on 0 pages, and only once", async () => {
     const core = await raw();
-    expect(core.heap_configure(3, 0, 1, 10)).toBe(5);        // no policy 3
+    expect(core.heap_configure(4, 0, 1, 10)).toBe(5);        // no policy 4
     expect(core.heap_configure(0, 2, 1, 10)).toBe(5);        // no coalescing mode 2
     expect(core.heap_configure(0, 0, 11, 10)).toBe(5);       // initial above maximum
     expect(core.heap_configure(0, 0, 1, 0)).toBe(5);

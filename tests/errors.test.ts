@@ -187,7 +187,7 @@ describe("options", () => {
 
   it("fills in the documented defaults", async () => {
     const heap = await createHeap();
-    expect(heap.policy).toBe("first-fit");
+    expect(heap.policy).toBe("segregated");
     expect(heap.coalesce).toBe("immediate");
     expect(heap.stats().memoryBytes).toBe(65536);
     const tight = await createHeap({ initialPages: 0, maximumPages: 1 });

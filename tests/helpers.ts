@@ -14,7 +14,7 @@ export const LEFT_USED = 2;
 /** A wasm page. */
 export const PAGE = 65536;
 
-export const POLICIES: Policy[] = ["first-fit", "next-fit", "best-fit"];
+export const POLICIES: Policy[] = ["first-fit", "next-fit", "best-fit", "segregated"];
 export const COALESCING: Coalesce[] = ["immediate", "deferred"];
 export const CONFIGS = POLICIES.flatMap((policy) => COALESCING.map((coalesce) => ({ policy, coalesce })));
 

@@ -27,7 +27,7 @@ describe("the 4 GiB ceiling", () => {
     expect(heap.check()).toBeNull();
     blocks.forEach((p, i) => expect(new DataView(heap.memory.buffer).getUint32(p + 512 * MiB - 4, true)).toBe(i));
     for (const p of blocks.slice(0, 3)) heap.free(p);
-    expect(heap.malloc(500 * MiB)).toBe(blocks[0]);      // freed room is found again
+    expect(blocks.slice(0, 3)).toContain(heap.malloc(500 * MiB));   // freed room is found again
     expect(heap.malloc(2 * GiB)).toBe(0);                // no 2 GiB in one piece
     expect(heap.check()).toBeNull();
   });

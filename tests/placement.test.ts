@@ -113,6 +113,34 @@ describe("splitting", () => {
   });
 });
 
+describe("segregated fits", () => {
+  it("reuses a freed block of the same size last in, first out, and splits larger ones", async () => {
+    const { heap } = await freshHeap({ policy: "segregated" });
+    const [a, , b, , c] = [40, 8, 40, 8, 300].map((n) => heap.malloc(n));
+    heap.malloc(8);
+    heap.free(a);
+    heap.free(b);
+    expect(heap.malloc(40)).toBe(b);         // the 48-byte class, last in first out
+    expect(heap.malloc(44)).toBe(a);
+    heap.free(c);                             // a 304-byte block: the class of 288-319 bytes
+    expect(heap.malloc(100)).toBe(c);        // no 104-byte block: the next non-empty class, split
+    expect(heap.stats().freeBlocks).toBe(1);
+    expect(heap.check()).toBeNull();
+  });
+
+  it("deferred: merges by walking the heap when a search fails", async () => {
+    const { heap } = await freshHeap({ policy: "segregated", coalesce: "deferred" });
+    const p = [0, 1, 2, 3].map(() => heap.malloc(20));
+    heap.malloc(20);
+    for (const x of p) heap.free(x);
+    expect(heap.stats().freeBlocks).toBe(4);
+    const extent = heap.stats().extent;
+    expect(heap.malloc(90)).toBe(p[0]);      // 96 bytes: only the four merged can hold it
+    expect(heap.stats()).toMatchObject({ extent, freeBlocks: 0 });
+    expect(heap.check()).toBeNull();
+  });
+});
+
 describe("immediate coalescing: the four cases", () => {
   // Five 24-byte blocks A B C D E, then a guard; free some, then free C.
   async function five() {
@@ -161,8 +189,8 @@ describe("immediate coalescing: the four cases", () => {
 });
 
 describe("deferred coalescing", () => {
-  it("merges only when a search fails, and before growing the heap", async () => {
-    const { heap } = await freshHeap({ coalesce: "deferred" });
+  it("merges only when a search fails, and before growing the heap (first fit)", async () => {
+    const { heap } = await freshHeap({ policy: "first-fit", coalesce: "deferred" });
     const p = [0, 1, 2, 3].map(() => heap.malloc(20));
     heap.malloc(20);
     for (const x of p) heap.free(x);

@@ -16,7 +16,7 @@ describe("wasmalloc replay", () => {
   it("measures and verifies every policy, as JSON", () => {
     const out = JSON.parse(cli("replay", small, "--policy", "all", "--json"));
     const results = out.traces[0].results;
-    expect(results.map((r: { allocator: string }) => r.allocator)).toEqual(["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmalloc:best-fit"]);
+    expect(results.map((r: { allocator: string }) => r.allocator)).toEqual(["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmalloc:best-fit", "wasmalloc:segregated"]);
     for (const r of results) {
       expect(r).toMatchObject({ ops: 6, verified: "ok" });
       expect(r.utilization).toBeGreaterThan(0.5);            // peak 330 bytes live in a heap of 404

@@ -1,0 +1,131 @@
+// Segregated fits: one free list per size class, doubly linked through the free payloads
+// (the same NEXT and PREV words as the address-ordered list), with a bitmap of non-empty classes
+// so that the next class with a block is found in O(1).
+//
+// Classes: below 256 bytes one class per block size (16, 24, … 248: every block fits exactly);
+// from 256 up, 8 classes per power of two (TLSF's second level), so a class spans 1/8 of its
+// octave. A search takes the best fit within the request's own class, and if that class has no
+// block large enough, the best fit in the next non-empty class, whose every block fits.
+// Lists are LIFO: insertion and removal are O(1).
+//
+// Invariant (I10, segregated): each class list holds exactly the free blocks of its class, with
+// PREV(NEXT(b)) == b; a class's bit is set exactly when its list is not empty; the summary bit of
+// a map word is set exactly when the word is not 0.
+
+import { NEXT, PREV, SETNEXT, SETPREV, SIZE } from "../block";
+import { SEG_CLASSES, SEG_HEADS, SEG_MAP, ST } from "../state";
+
+/** The class of a block of `size` bytes (a multiple of 8, at least 16). */
+// @ts-ignore: decorator
+@inline export function classOf(size: usize): u32 {
+  if (size < 256) return <u32>(size >> 3);
+  const fl = <u32>(31 - clz<u32>(<u32>size));
+  return 32 + ((fl - 8) << 3) + ((<u32>size >> (fl - 3)) & 7);
+}
+
+// @ts-ignore: decorator
+@inline function HEAD(c: u32): usize { return <usize>load<u32>(SEG_HEADS() + (<usize>c << 2)); }
+// @ts-ignore: decorator
+@inline function SETHEAD(c: u32, b: usize): void { store<u32>(SEG_HEADS() + (<usize>c << 2), <u32>b); }
+
+/** Links the free block `b` into its class (its header must hold its size). */
+export function segInsert(b: usize): void {
+  const c = classOf(SIZE(b));
+  const head = HEAD(c);
+  SETNEXT(b, head);
+  SETPREV(b, 0);
+  if (head != 0) SETPREV(head, b);
+  SETHEAD(c, b);
+  const word = SEG_MAP() + (<usize>(c >> 5) << 2);
+  store<u32>(word, load<u32>(word) | (<u32>1 << (c & 31)));
+  const summary = SEG_MAP() + 28;
+  store<u32>(summary, load<u32>(summary) | (<u32>1 << (c >> 5)));
+  ST().freeBlocks += 1;
+}
+
+/** Unlinks the free block `b` from its class (before its size changes). */
+export function segRemove(b: usize): void {
+  const c = classOf(SIZE(b));
+  const n = NEXT(b);
+  const p = PREV(b);
+  if (p != 0) SETNEXT(p, n);
+  else SETHEAD(c, n);
+  if (n != 0) SETPREV(n, p);
+  if (HEAD(c) == 0) {
+    const word = SEG_MAP() + (<usize>(c >> 5) << 2);
+    const bits = load<u32>(word) & ~(<u32>1 << (c & 31));
+    store<u32>(word, bits);
+    if (bits == 0) {
+      const summary = SEG_MAP() + 28;
+      store<u32>(summary, load<u32>(summary) & ~(<u32>1 << (c >> 5)));
+    }
+  }
+  ST().freeBlocks -= 1;
+}
+
+/** The first non-empty class at or above `from`, or SEG_CLASSES. */
+function nextClass(from: u32): u32 {
+  if (from >= SEG_CLASSES) return SEG_CLASSES;
+  const w = from >> 5;
+  const bits = load<u32>(SEG_MAP() + (<usize>w << 2)) & (<u32>-1 << (from & 31));
+  if (bits != 0) return (w << 5) + <u32>ctz<u32>(bits);
+  const rest = load<u32>(SEG_MAP() + 28) & (<u32>-2 << w);
+  if (rest == 0) return SEG_CLASSES;
+  const w2 = <u32>ctz<u32>(rest);
+  return (w2 << 5) + <u32>ctz<u32>(load<u32>(SEG_MAP() + (<usize>w2 << 2)));
+}
+
+/** The smallest block of at least `size` bytes in class `c`'s list, or 0. */
+function bestIn(c: u32, size: usize): usize {
+  let best: usize = 0;
+  let bestSize: usize = <usize>-1;
+  for (let b = HEAD(c); b != 0; b = NEXT(b)) {
+    const s = SIZE(b);
+    if (s >= size && s < bestSize) {
+      best = b;
+      bestSize = s;
+      if (s == size) break;
+    }
+  }
+  return best;
+}
+
+/** A free block of at least `size` bytes: the best fit in its class, else in the next non-empty one. */
+export function findSegFit(size: usize): usize {
+  const c = classOf(size);
+  if (c < 32) {
+    const exact = HEAD(c);                  // below 256 bytes a class holds one size: any block fits
+    if (exact != 0) return exact;
+  } else {
+    const b = bestIn(c, size);
+    if (b != 0) return b;
+  }
+  const next = nextClass(c + 1);
+  return next < SEG_CLASSES ? bestIn(next, size) : 0;
+}
+
+/** The largest free block: the largest in the highest non-empty class. */
+export function segLargest(): usize {
+  const summary = load<u32>(SEG_MAP() + 28);
+  if (summary == 0) return 0;
+  const w = 31 - <u32>clz<u32>(summary);
+  const c = (w << 5) + 31 - <u32>clz<u32>(load<u32>(SEG_MAP() + (<usize>w << 2)));
+  let best: usize = 0;
+  let steps = ST().freeBlocks;
+  for (let b = HEAD(c); b != 0 && steps != 0; b = NEXT(b), steps--) {
+    if (SIZE(b) > best) best = SIZE(b);
+  }
+  return best;
+}
+
+/** Clears every class list (setting a heap up). */
+export function segSetup(): void {
+  memory.fill(SEG_HEADS(), 0, (<usize>SEG_CLASSES << 2) + 32);
+}
+
+/** Class `c`'s list head, for the checker. */
+export function segHead(c: u32): usize { return HEAD(c); }
+/** Whether class `c`'s bit is set, and whether map word `w`'s summary bit is set, for the checker. */
+export function segBit(c: u32): bool { return (load<u32>(SEG_MAP() + (<usize>(c >> 5) << 2)) >> (c & 31) & 1) != 0; }
+export function segSummaryBit(w: u32): bool { return (load<u32>(SEG_MAP() + 28) >> w & 1) != 0; }
+export function segWord(w: u32): u32 { return load<u32>(SEG_MAP() + (<usize>w << 2)); }
