@@ -3,7 +3,7 @@
 // This file is the package's AssemblyScript entry ("wasmalloc/assembly") and the module that the
 // JS package builds, in two variants: release, and the debug heap (asc --use WASMALLOC_DEBUG=1,
 // see debug.ts), where every pointer is 24 bytes into its block. It needs no init call: the heap sets itself up on first use, at
-// __heap_base, with first fit and immediate coalescing, unless heap_configure comes first.
+// __heap_base, with segregated fits and immediate coalescing, unless heap_configure comes first.
 // It imports nothing but env.abort, and it never allocates through AssemblyScript's runtime.
 //
 // Sizes and pointers are usize (u32). Every function documents what it does with 0, huge and
@@ -107,7 +107,7 @@ export function usableSize(ptr: usize): usize {
 }
 
 /**
- * Sets the heap up with a policy (0 first fit, 1 next fit, 2 best fit), a coalescing mode
+ * Sets the heap up with a policy (0 first fit, 1 next fit, 2 best fit, 3 segregated), a coalescing mode
  * (0 immediate, 1 deferred), memory grown to `initialPages` and never past `maximumPages`
  * (1..65536). Must come before any other call. Returns 0, ErrorCode.BAD_CONFIG or
  * ErrorCode.OUT_OF_MEMORY.

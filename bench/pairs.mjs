@@ -13,7 +13,7 @@ import os from "node:os";
 import { createHeap } from "../dist/index.js";
 import { instantiateCore } from "../dist/loader.js";
 
-const policies = ["first-fit", "next-fit", "best-fit"];
+const policies = ["first-fit", "next-fit", "best-fit", "segregated"];
 const suite = new Benchmark.Suite("pairs");
 let sink = 0;
 
