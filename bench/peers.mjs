@@ -24,18 +24,18 @@ export const ALLOCATORS = ["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmall
 export async function makeAllocator(name) {
   if (name.startsWith("wasmalloc:")) {
     const heap = await createHeap({ policy: name.slice(10) });
-    return { name, malloc: heap.malloc, free: heap.free, realloc: heap.realloc, memory: heap.memory, extent: () => heap.stats().extent };
+    return { name, malloc: heap.malloc, free: heap.free, realloc: heap.realloc, calloc: heap.calloc, memory: heap.memory, extent: () => heap.stats().extent };
   }
   if (name === "js-pool") {
     const pool = createJsPool();
-    return { name, malloc: pool.malloc, free: pool.free, realloc: pool.realloc, memory: pool.memory, extent: () => pool.stats().extent };
+    return { name, malloc: pool.malloc, free: pool.free, realloc: pool.realloc, calloc: pool.calloc, memory: pool.memory, extent: () => pool.stats().extent };
   }
   if (name === "tlsf") {
     if (!existsSync(TLSF_WASM)) throw new Error("tlsf: build/peers/tlsf.wasm is missing; run npm run build:peers");
     tlsfModule ??= await WebAssembly.compile(readFileSync(TLSF_WASM));
     const { exports } = await WebAssembly.instantiate(tlsfModule, { env: { abort() { throw new Error("tlsf: abort"); } } });
-    const { malloc, free, realloc, memory } = exports;
-    return { name, malloc: (n) => malloc(n) >>> 0, free, realloc: (p, n) => realloc(p, n) >>> 0, memory, extent: () => undefined };
+    const { malloc, free, realloc, calloc, memory } = exports;   // calloc: heap.alloc + memory.fill, in wasm
+    return { name, malloc: (n) => malloc(n) >>> 0, free, realloc: (p, n) => realloc(p, n) >>> 0, calloc: (c, n) => calloc(c, n) >>> 0, memory, extent: () => undefined };
   }
   if (name === "thi.ng") {
     const pool = new MemPool({ size: 512 * 2 ** 20 });
@@ -45,6 +45,7 @@ export async function makeAllocator(name) {
       malloc: (n) => pool.malloc(n),
       free: (p) => { if (p !== 0) pool.free(p); },
       realloc: (p, n) => (p === 0 ? pool.malloc(n) : pool.realloc(p, n)),
+      calloc: (count, size) => pool.calloc(count * size),
       memory,
       extent: () => undefined,
     };

@@ -15,3 +15,12 @@ export function free(ptr: usize): void {
 export function realloc(ptr: usize, size: usize): usize {
   return ptr == 0 ? heap.alloc(size) : heap.realloc(ptr, size);
 }
+
+/** calloc, which TLSF's heap API lacks: heap.alloc, then memory.fill, both in wasm. */
+export function calloc(count: usize, size: usize): usize {
+  const n = <u64>count * <u64>size;
+  if (n > 0xFFFF_0000) return 0;
+  const p = heap.alloc(<usize>n);
+  memory.fill(p, 0, <usize>n);
+  return p;
+}
