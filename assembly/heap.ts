@@ -152,6 +152,14 @@ export function validate(ptr: usize): u32 {
   return ISUSED(b) ? ErrorCode.OK : ErrorCode.DOUBLE_FREE;
 }
 
+/**
+ * Whether `h` is the payload of a live block whose first word is `magic`: how the pools check
+ * their handles (exact for "is a live block", the magic tells the kind of descriptor).
+ */
+export function isHandle(h: usize, magic: u32): bool {
+  return h != 0 && validate(h) == ErrorCode.OK && load<u32>(h) == magic;
+}
+
 // ─── Placing ───────────────────────────────────────────────────────────────────────────────────
 
 /** The free block the heap's policy picks for `size` bytes, or 0. */

@@ -13,6 +13,27 @@ const root = new URL("..", import.meta.url).pathname;
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 
+/**
+ * Serves a built app, opens it in Chromium, waits for the page to put a JSON result in its
+ * title, and returns that result with every page error and console error seen.
+ */
+async function runBuilt(out: string): Promise<{ result: Record<string, unknown>; errors: string[] }> {
+  const { server, url } = await serve(out, 0);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    await page.goto(`${url}/`);
+    await page.waitForFunction(() => document.title.startsWith("{"), null, { timeout: 30_000 });
+    return { result: JSON.parse(await page.title()), errors };
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
 describe("a Vite app importing wasmalloc", () => {
   const app = mkdtempSync(join(tmpdir(), "wasmalloc-vite-"));
   const out = join(app, "dist");
@@ -37,23 +58,11 @@ document.title = JSON.stringify({ p, check: heap.check(), used: heap.stats().use
   }, 120_000);
 
   it.skipIf(!haveChromium && process.env.CI !== "true")("the built page runs in Chromium", async () => {
-    const { server, url } = await serve(out, 0);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(`${url}/`);
-      await page.waitForFunction(() => document.title.startsWith("{"), null, { timeout: 20_000 });
-      const result = JSON.parse(await page.title());
-      expect(result.p).toBeGreaterThan(0);
-      expect(result.check).toBeNull();
-      expect(result.used).toBe(0);
-      expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-      server.close();
-    }
+    const { result, errors } = await runBuilt(out);
+    expect(result.p).toBeGreaterThan(0);
+    expect(result.check).toBeNull();
+    expect(result.used).toBe(0);
+    expect(errors).toEqual([]);
   }, 60_000);
 });
 
@@ -89,20 +98,8 @@ onmessage = async ({ data }) => {
 };
 `);
     await build({ root: app, logLevel: "silent", build: { outDir: out, target: "es2022" }, worker: { format: "es" } });
-    const { server, url } = await serve(out, 0);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(e.message));
-      page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-      await page.goto(`${url}/`);
-      await page.waitForFunction(() => document.title.startsWith("{"), null, { timeout: 30_000 });
-      expect(JSON.parse(await page.title())).toEqual({ isolated: true, allocated: 5000, check: null, used: 0 });
-      expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-      server.close();
-    }
+    const { result, errors } = await runBuilt(out);
+    expect(result).toEqual({ isolated: true, allocated: 5000, check: null, used: 0 });
+    expect(errors).toEqual([]);
   }, 120_000);
 });

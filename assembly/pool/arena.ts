@@ -9,7 +9,7 @@
 // request loop settles on one chunk; release() gives everything back and ends the arena.
 
 import { ErrorCode } from "../common";
-import { allocate, deallocate, fail, validate } from "../heap";
+import { allocate, deallocate, fail, isHandle } from "../heap";
 
 // @ts-ignore: decorator
 @inline const ARENA_MAGIC: u32 = 0x414E4552;   // "RENA"
@@ -31,9 +31,7 @@ import { allocate, deallocate, fail, validate } from "../heap";
 
 /** The arena at handle `h`, or null: a live heap block whose first word is the arena magic. */
 function arenaAt(h: usize): Arena | null {
-  if (h == 0 || validate(h) != ErrorCode.OK) return null;
-  const a = changetype<Arena>(h);
-  return a.magic == ARENA_MAGIC ? a : null;
+  return isHandle(h, ARENA_MAGIC) ? changetype<Arena>(h) : null;
 }
 
 /** Creates an empty arena. Returns its handle, or 0. */

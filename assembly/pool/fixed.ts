@@ -16,7 +16,7 @@
 //  not in use, is refused and changes nothing.
 
 import { ErrorCode } from "../common";
-import { allocate, deallocate, fail, validate } from "../heap";
+import { allocate, deallocate, fail, isHandle } from "../heap";
 
 // @ts-ignore: decorator
 @inline const POOL_MAGIC: u32 = 0x4C4F4F50;   // "POOL"
@@ -45,9 +45,7 @@ import { allocate, deallocate, fail, validate } from "../heap";
  * exact check) whose first word is the pool magic.
  */
 function poolAt(h: usize): FixedPool | null {
-  if (h == 0 || validate(h) != ErrorCode.OK) return null;
-  const pool = changetype<FixedPool>(h);
-  return pool.magic == POOL_MAGIC ? pool : null;
+  return isHandle(h, POOL_MAGIC) ? changetype<FixedPool>(h) : null;
 }
 
 /** The bytes before a chunk's first slot: header and bitmap. */
