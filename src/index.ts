@@ -9,6 +9,8 @@ export { renderPlot } from "./plot.js";
 export { parseTrace, formatTrace, TraceError, OP_ALLOC, OP_REALLOC, OP_FREE } from "./trace.js";
 export type { Trace } from "./trace.js";
 export { replay } from "./replay.js";
+export { recordHeap } from "./record.js";
+export type { Recorder } from "./record.js";
 export { createJsPool } from "./jspool.js";
 export type { JsPool, JsPoolOptions } from "./jspool.js";
 export type { ReplayOptions, ReplayResult } from "./replay.js";

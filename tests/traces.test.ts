@@ -37,6 +37,28 @@ describe("the .rep format", () => {
   });
 });
 
+describe("recording a live heap", () => {
+  it("turns a heap's calls into a trace that replays to the same layout", async () => {
+    const { recordHeap } = await import("../src/record.js");
+    const original = await createHeap({ policy: "best-fit" });
+    const rec = recordHeap(original);
+    const h = rec.heap;
+    const a = h.malloc(100);
+    const b = h.calloc(4, 8);
+    const c = h.realloc(a, 300);
+    h.free(b);
+    h.realloc(0, 50);
+    expect(() => h.free(b)).toThrow();                  // refused calls are not recorded
+    h.free(c);
+    const trace = rec.trace();
+    expect(formatTrace(trace)).toBe("0\n3\n6\n1\na 0 100\na 1 32\nr 0 300\nf 1\na 2 50\nf 0\n");
+    const again = await createHeap({ policy: "best-fit" });
+    replay(again, parseTrace(formatTrace(trace)), { verify: true });
+    expect(again.blocks()).toEqual(original.blocks());
+    expect(h.check()).toBeNull();
+  });
+});
+
 describe("Malloc Lab traces", () => {
   if (!haveTraces) {
     if (!inCI) console.warn("skipping the Malloc Lab replays: ../shared/traces/malloclab is not beside this clone (CI has it)");
