@@ -1,10 +1,18 @@
 // brk: the one module that calls memory.grow.
 //
-// The heap's end (brk) moves up by exactly the bytes asked for. Memory pages are grown behind it,
-// only as many as needed to cover the new end, so memory stays within one page of the extent.
+// The heap's end (brk) moves up by exactly the bytes asked for. Memory pages are grown behind it:
+// below GROW_AHEAD_FROM only as many as needed, so memory stays within a page of the extent;
+// above it, 1/32 of the memory more than needed. There each memory.grow call costs V8 0.1–0.3 ms
+// (it triggers a GC; bench/grow.mjs measured 2 µs a call below 32 MiB and 130–300 µs above 64 MiB),
+// and a heap growing page by page to 256 MiB spent 60% of its time there. Growing ahead keeps the
+// calls to O(log size) at the price of at most about 3% of memory beyond the extent.
 // WebAssembly memory never shrinks, so neither does brk.
 
 import { BRK_LIMIT, PAGE_BITS, PAGE_SIZE } from "./common";
+
+/** Memory from which growth runs ahead of the heap's end (32 MiB). */
+// @ts-ignore: decorator
+@inline const GROW_AHEAD_FROM: u64 = 32 << 20;
 import { ST } from "./state";
 
 /**
@@ -15,8 +23,14 @@ export function coverMemory(end: u64, limit: u64): i32 {
   const have = <u64>memory.size() << PAGE_BITS;
   if (end <= have) return 0;
   if (end > limit) return -1;
-  const pages = <i32>((end - have + <u64>PAGE_SIZE - 1) >> PAGE_BITS);
-  return memory.grow(pages) < 0 ? -1 : 1;
+  const needed = <i32>((end - have + <u64>PAGE_SIZE - 1) >> PAGE_BITS);
+  if (have >= GROW_AHEAD_FROM) {
+    const ahead = end + (have >> 5);
+    const want = ahead < limit ? ahead : limit;
+    const pages = <i32>((want - have + <u64>PAGE_SIZE - 1) >> PAGE_BITS);
+    if (pages > needed && memory.grow(pages) >= 0) return 1;
+  }
+  return memory.grow(needed) < 0 ? -1 : 1;      // exactly what is needed, or when the engine refused more
 }
 
 /** The highest address this heap may use: its maxPages, and never past BRK_LIMIT. */
