@@ -1,18 +1,20 @@
 // brk: the one module that calls memory.grow.
 //
 // The heap's end (brk) moves up by exactly the bytes asked for. Memory pages are grown behind it:
-// below GROW_AHEAD_FROM only as many as needed, so memory stays within a page of the extent;
-// above it, 1/32 of the memory more than needed. There each memory.grow call costs V8 0.1–0.3 ms
-// (it triggers a GC; bench/grow.mjs measured 2 µs a call below 32 MiB and 130–300 µs above 64 MiB),
-// and a heap growing page by page to 256 MiB spent 60% of its time there. Growing ahead keeps the
-// calls to O(log size) at the price of at most about 3% of memory beyond the extent.
+// below GROW_AHEAD_FROM only as many as needed, so a small heap's memory stays within a page of
+// its extent; above it, 1/32 of the memory more than needed, which keeps memory.grow calls to
+// O(log size) at the price of at most about 3% of memory beyond the extent. The calls are what
+// cost: a few µs each below 32 MiB and 130–250 µs above 64 MiB, where V8 runs a GC
+// (bench/grow.mjs). A heap growing page by page to 256 MiB spent 742 ms of 848 growing, and a
+// 17 MB trace replayed inside wasm spent about 70% of its time in growth (bench/inwasm.mjs,
+// random-bal: 0.71× TLSF's speed page by page, 0.93× growing ahead from 1 MiB).
 // WebAssembly memory never shrinks, so neither does brk.
 
 import { BRK_LIMIT, PAGE_BITS, PAGE_SIZE } from "./common";
 
-/** Memory from which growth runs ahead of the heap's end (32 MiB). */
+/** Memory from which growth runs ahead of the heap's end (1 MiB; below 2 MiB, 1/32 is under a page anyway). */
 // @ts-ignore: decorator
-@inline const GROW_AHEAD_FROM: u64 = 32 << 20;
+@inline const GROW_AHEAD_FROM: u64 = 1 << 20;
 import { ST } from "./state";
 
 /**
