@@ -4,12 +4,12 @@
 
 import { Coalesce, Policy } from "./common";
 import {
-  CLEARLEFTUSED, GETFREELEFT, HEADER, ISUSED, LEFT_USED, NEXT, SETFOOTER, SETHEADER, SIZE,
+  CLEARLEFTUSED, EPILOGUE_SIZE, GETFREELEFT, HEADER, ISUSED, LEFT_USED, NEXT, PROLOGUE_SIZE, SETFOOTER,
+  SETHEADER, SIZE,
 } from "./block";
 import { listInsert, listRemove, listReplace } from "./freelist";
 import { segInsert, segRemove } from "./fit/segregated";
 import { CLEARSTART } from "./starts";
-import { EPILOGUE_SIZE, PROLOGUE_SIZE } from "./block";
 import { SENTINEL, ST } from "./state";
 
 /**

@@ -12,7 +12,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { MemPool } from "@thi.ng/malloc";
-import { createHeap, createJsPool } from "../dist/index.js";
+import { builtinAllocator } from "../dist/measure.js";
 
 const TLSF_WASM = new URL("../build/peers/tlsf.wasm", import.meta.url);
 let tlsfModule;
@@ -22,14 +22,8 @@ export const ALLOCATORS = ["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmall
 
 /** A fresh allocator by name. extent() is its heap size as it reports it, or undefined. */
 export async function makeAllocator(name) {
-  if (name.startsWith("wasmalloc:")) {
-    const heap = await createHeap({ policy: name.slice(10) });
-    return { name, malloc: heap.malloc, free: heap.free, realloc: heap.realloc, calloc: heap.calloc, memory: heap.memory, extent: () => heap.stats().extent };
-  }
-  if (name === "js-pool") {
-    const pool = createJsPool();
-    return { name, malloc: pool.malloc, free: pool.free, realloc: pool.realloc, calloc: pool.calloc, memory: pool.memory, extent: () => pool.stats().extent };
-  }
+  const own = await builtinAllocator(name);    // wasmalloc:<policy> and js-pool (src/measure.ts)
+  if (own) return own;
   if (name === "tlsf") {
     if (!existsSync(TLSF_WASM)) throw new Error("tlsf: build/peers/tlsf.wasm is missing; run npm run build:peers");
     tlsfModule ??= await WebAssembly.compile(readFileSync(TLSF_WASM));

@@ -8,7 +8,7 @@
 
 import { SingleBar, Presets } from "cli-progress";
 import { parseArgs } from "node:util";
-import { createHeap } from "../dist/index.js";
+import { createHeap, seededRandom } from "../dist/index.js";
 
 const { values } = parseArgs({
   options: {
@@ -27,19 +27,10 @@ for (const [name, v] of [["--ops", total], ["--check-every", checkEvery], ["--se
   }
 }
 
-/** mulberry32: a small seeded generator, enough to replay a run. */
-function generator(s) {
-  return () => {
-    s = (s + 0x6D2B79F5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = generator(seed);
+const rand = seededRandom(seed);
 const int = (n) => Math.floor(rand() * n);
 
-const CONFIGS = ["first-fit", "next-fit", "best-fit"].flatMap((policy) =>
+const CONFIGS = ["segregated", "first-fit", "next-fit", "best-fit"].flatMap((policy) =>
   ["immediate", "deferred"].flatMap((coalesce) => [false, true].map((debug) => ({ policy, coalesce, debug }))));
 /** Workload shapes: the weights of malloc, free, realloc, calloc, alignedAlloc, and a size. */
 const SHAPES = {

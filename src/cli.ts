@@ -6,8 +6,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import { Presets, SingleBar } from "cli-progress";
 import { WORKLOADS } from "./generators.js";
-import { createJsPool } from "./jspool.js";
-import { type Measurable, type Measurement, measure } from "./measure.js";
+import { type Measurable, type Measurement, builtinAllocator, measure } from "./measure.js";
 import type { Trace } from "./trace.js";
 import { parseArgs } from "node:util";
 import type { Coalesce, Heap, HeapOptions, Policy } from "./api.js";
@@ -144,19 +143,7 @@ const PEER_NAMES = ["js-pool", "tlsf", "thi.ng"];
 
 /** A factory for the allocator `name`: wasmalloc:<policy>, js-pool, or a peer from bench/peers.mjs. */
 async function allocatorFactory(name: string): Promise<() => Promise<Measurable>> {
-  if (name.startsWith("wasmalloc:")) {
-    const policy = name.slice(10) as Policy;
-    return async () => {
-      const heap = await createHeap({ policy });
-      return { name, malloc: heap.malloc, free: heap.free, realloc: heap.realloc, memory: heap.memory, extent: () => heap.stats().extent };
-    };
-  }
-  if (name === "js-pool") {
-    return async () => {
-      const pool = createJsPool();
-      return { name, malloc: pool.malloc, free: pool.free, realloc: pool.realloc, memory: pool.memory, extent: () => pool.stats().extent };
-    };
-  }
+  if (await builtinAllocator(name)) return async () => (await builtinAllocator(name))!;
   if (!existsSync(PEERS)) throw new UsageError(`the peer ${name} needs a checkout of the project (bench/peers.mjs and its dev dependencies)`);
   const peers = (await import(PEERS.href)) as { makeAllocator(n: string): Promise<Measurable> };
   await peers.makeAllocator(name);              // fails early, with its reason, if it cannot be set up

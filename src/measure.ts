@@ -1,16 +1,34 @@
 // Measuring an allocator on a trace: utilization, throughput and a verification pass. Used by
 // `wasmalloc replay` and `wasmalloc compare` (npm start), for wasmalloc and its peers alike.
 
-import type { Allocator } from "./api.js";
+import type { Allocator, Policy } from "./api.js";
+import { createHeap } from "./heap.js";
+import { createJsPool } from "./jspool.js";
 import { replay } from "./replay.js";
 import type { Trace } from "./trace.js";
 
 /** An allocator to measure: the Allocator calls, its memory, and its extent if it reports one. */
-export interface Measurable extends Pick<Allocator, "malloc" | "free" | "realloc"> {
+export interface Measurable extends Pick<Allocator, "malloc" | "free" | "realloc" | "calloc"> {
   name: string;
   memory?: { readonly buffer: ArrayBufferLike };
   /** The heap's extent as the allocator reports it; undefined to use the span of payloads. */
   extent(): number | undefined;
+}
+
+/**
+ * A fresh instance of one of this package's allocators, `wasmalloc:<policy>` or `js-pool`, or
+ * undefined for any other name (the peers live in bench/peers.mjs, which calls this for these).
+ */
+export async function builtinAllocator(name: string): Promise<Measurable | undefined> {
+  if (name.startsWith("wasmalloc:")) {
+    const heap = await createHeap({ policy: name.slice(10) as Policy });
+    return { name, malloc: heap.malloc, free: heap.free, realloc: heap.realloc, calloc: heap.calloc, memory: heap.memory, extent: () => heap.stats().extent };
+  }
+  if (name === "js-pool") {
+    const pool = createJsPool();
+    return { name, malloc: pool.malloc, free: pool.free, realloc: pool.realloc, calloc: pool.calloc, memory: pool.memory, extent: () => pool.stats().extent };
+  }
+  return undefined;
 }
 
 /** What one allocator did on one trace. */
