@@ -12,9 +12,9 @@ import {
 } from "./block";
 import { coverMemory, heapLimit, sbrk } from "./brk";
 import { coalesceAll, release } from "./coalesce";
-import { listRemove, listReplace } from "./freelist";
+import { listInsert, listRemove, listReplace } from "./freelist";
 import {
-  CLEARSTART, GUARDS, ISSTART, RANGE_COUNT, SETSTART, rangeBitmapBytes, rangeStart, setRangeBitmap, setupStarts,
+  CLEARSTART, GUARDS, ISSTART, RANGE_COUNT, SETSTART, coveredEnd, rangeBitmapBytes, rangeStart, setRangeBitmap, setupStarts,
 } from "./starts";
 import { findBestFit } from "./fit/best";
 import { findFirstFit } from "./fit/first";
@@ -70,7 +70,7 @@ export function setupHeap(policy: u32, coalesce: u32, initialPages: u32, maxPage
   st.quarantineHead = 0;
   st.quarantineCount = 0;
   st.quarantineBytes = 0;
-  st.reserved2 = 0;                         // st.lock is held by the caller in the shared build
+  st.typicalLog = 0;                        // st.lock is held by the caller in the shared build
   setupStarts();
   segSetup();
   SETHEADER(start, <u32>PROLOGUE_SIZE | USED | LEFT_USED);
@@ -173,15 +173,29 @@ export function isHandle(h: usize, magic: u32): bool {
 }
 
 /**
- * Allocates `size` bytes from the free block `b`, keeping its low end. A remainder of at least
- * MIN_BLOCK is split off and stays free, in `b`'s place on the list (its class's list, for the
- * segregated policy); under next fit the rover moves to it.
+ * Allocates `size` bytes from the free block `b` and returns the used block. A remainder of at
+ * least MIN_BLOCK is split off and stays free. The used part keeps `b`'s low end, except when
+ * `high` is set: then it takes the high end, and the remainder keeps b's place (segregated fits
+ * put requests larger than the typical one there, so that small and large blocks gather at
+ * opposite ends of the free space and a freed run of large blocks merges into one). Under next
+ * fit the rover moves to the remainder.
  */
-function place(b: usize, size: usize): void {
+function place(b: usize, size: usize, high: bool): usize {
   const st = ST();
   const bsize = SIZE(b);
   const rem = bsize - size;
   if (rem >= MIN_BLOCK) {
+    if (high) {
+      const u = b + rem;
+      listRemove(b);
+      SETHEADER(b, <u32>rem | (HEADER(b) & LEFT_USED));
+      SETFOOTER(b, rem);
+      listInsert(b);
+      SETHEADER(u, <u32>size | USED);
+      SETSTART(u);
+      SETLEFTUSED(u + size);
+      return u;
+    }
     const r = b + size;
     SETHEADER(r, <u32>rem | LEFT_USED);
     SETFOOTER(r, rem);
@@ -195,6 +209,19 @@ function place(b: usize, size: usize): void {
     SETHEADER(b, HEADER(b) | USED);
     SETLEFTUSED(b + bsize);
   }
+  return b;
+}
+
+/**
+ * Segregated fits: whether a request of `size` bytes is larger than the typical request, which
+ * is a running mean of log2(size) over the requests so far (weight 1/16 for the newest).
+ */
+function isLarge(size: usize): bool {
+  const st = ST();
+  const lg = <u32>(32 - clz<u32>(<u32>size)) << 8;
+  const typical = st.typicalLog;
+  st.typicalLog = typical == 0 ? lg : <u32>(<i32>typical + ((<i32>lg - <i32>typical) >> 4));
+  return typical != 0 && lg > typical;
 }
 
 /**
@@ -236,7 +263,7 @@ function addRangeBitmap(): bool {
   let b = seg ? findSegFit(size) : findFirstFit(size);
   if (b == 0 && st.coalesce == Coalesce.DEFERRED && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
   if (b != 0) {
-    place(b, size);
+    b = place(b, size, false);
     CLEARSTART(b);
   } else {
     b = growFor(size, false);
@@ -266,10 +293,27 @@ function coverGrowth(bytes: usize): bool {
   return true;
 }
 
-/** Splits the used block `b` down to `size` bytes when the rest makes a block, and frees the rest. */
+/**
+ * Makes the start bitmap cover every address below `end` (inside the heap), adding range
+ * bitmaps as needed; they may take free blocks or move brk. Returns false when it cannot.
+ */
+function coverTo(end: usize): bool {
+  if (!GUARDS) return true;
+  const st = ST();
+  while (coveredEnd() < <u64>end) {
+    if (st.chunkCount >= RANGE_COUNT || !addRangeBitmap()) return false;
+  }
+  return true;
+}
+
+/**
+ * Splits the used block `b` down to `size` bytes when the rest makes a block, and frees the rest.
+ * When the bitmap cannot cover the rest's start (the heap is full), the block stays whole.
+ */
 function shrink(b: usize, size: usize): void {
   const rem = SIZE(b) - size;
   if (rem < MIN_BLOCK) return;
+  if (GUARDS && coveredEnd() <= <u64>(b + size) && !coverTo(b + size + MIN_BLOCK)) return;
   SETHEADER(b, <u32>size | (HEADER(b) & (USED | LEFT_USED)));
   const r = b + size;
   SETHEADER(r, <u32>rem | USED | LEFT_USED);
@@ -280,15 +324,71 @@ function shrink(b: usize, size: usize): void {
 
 // ─── The entry points ──────────────────────────────────────────────────────────────────────────
 
+/** Segregated fits keep up to this much free space at the heap's end after a growth. */
+// @ts-ignore: decorator
+@inline const END_SLACK_MAX: usize = 4096;
+
+/**
+ * Segregated fits: makes the heap end in a free block of at least `size` bytes and returns it,
+ * or 0 when the heap cannot grow. The heap grows by its shortfall plus a slack of up to
+ * min(4 KiB, extent / 64), which stays free at the end: the next requests split it from either
+ * end (see place), so small and large blocks do not interleave, and a block that ends the heap
+ * can grow in place. Only the free block's header, links and footer are written above the old brk.
+ */
+function growEnd(size: usize): usize {
+  const st = ST();
+  let slack = (<usize>(st.brk - st.heapStart) >> 4) & ~AL_MASK;
+  if (slack > END_SLACK_MAX) slack = END_SLACK_MAX;
+  let want = size > slack ? size : slack;
+  if (!coverGrowth(want)) {
+    want = size;
+    if (!coverGrowth(want)) return 0;
+  }
+  const ep = <usize>st.brk - EPILOGUE_SIZE;
+  let b = ep;
+  let have: usize = 0;
+  if (!ISLEFTUSED(ep)) {
+    b = GETFREELEFT(ep);
+    have = SIZE(b);
+  }
+  if (sbrk(want - have) == 0) {
+    if (want == size || sbrk(size - have) == 0) return 0;
+    want = size;
+  }
+  if (have != 0) {
+    listRemove(b);
+    SETHEADER(b, <u32>want | (HEADER(b) & LEFT_USED));
+  } else {
+    SETHEADER(b, <u32>want | LEFT_USED);
+    SETSTART(b);
+  }
+  SETFOOTER(b, want);
+  SETHEADER(b + want, USED);                // the epilogue; its left neighbour is free
+  listInsert(b);
+  return b;
+}
+
 /** malloc: a payload of at least `n` bytes, 8-aligned, or 0 when the heap cannot grow. */
 export function allocate(n: usize): usize {
   ensureHeap();
   if (n > MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
   const size = request2size(n);
+  const seg = ST().policy == Policy.SEGREGATED;
+  const high = seg && isLarge(size);
   let b = findFit(size);
   if (b == 0 && ST().coalesce == Coalesce.DEFERRED && coalesceAll() != 0) b = findFit(size);
+  // A free block may reach past the start bitmap's ranges (a block that grew in place, then was
+  // freed): the split must not put a block start there before a range covers it.
+  while (GUARDS && b != 0 && coveredEnd() < <u64>(b + SIZE(b))) {
+    if (!coverTo(b + SIZE(b))) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+    b = findFit(size);                      // the new range's chunk may have taken b
+  }
   if (b != 0) {
-    place(b, size);
+    b = place(b, size, high);
+  } else if (seg) {
+    b = growEnd(size);
+    if (b == 0) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+    b = place(b, size, high);
   } else {
     if (!coverGrowth(size)) return fail(ErrorCode.OUT_OF_MEMORY, 0);
     b = growFor(size, true);
@@ -335,6 +435,13 @@ export function callocate(count: usize, size: usize): usize {
       memory.fill(p, 0, dirtyEnd - p);
       st.bytesCleared += <u64>(dirtyEnd - p);
     }
+    // Above the old brk, growEnd wrote only a free block's links and footer: where this block's
+    // payload begins and where the block ends.
+    const blockEnd = mem2block(p) + SIZE(mem2block(p));
+    if (blockEnd > fresh) {
+      store<u64>(p, 0);
+      store<u32>(blockEnd - BLOCK_OVERHEAD, 0);
+    }
   }
   return p;
 }
@@ -360,13 +467,9 @@ export function reallocate(ptr: usize, n: usize): usize {
     shrink(b, size);
     return ptr;
   }
-  // A growth at the heap's end needs the start bitmap to cover it first, and covering can take
-  // free blocks (even the right neighbour), so cover before looking at the neighbours.
-  let right = b + cur;
-  if (right == <usize>st.brk - EPILOGUE_SIZE || (!ISUSED(right) && GETRIGHT(right) == <usize>st.brk - EPILOGUE_SIZE)) {
-    if (!coverGrowth(size - cur)) return fail(ErrorCode.OUT_OF_MEMORY, 0);
-    right = b + cur;
-  }
+  // Growing in place starts no new block, so the start bitmap needs no new range for it (a
+  // range's chunk taken now could land right where the block means to grow).
+  const right = b + cur;
   const flags = HEADER(b) & (USED | LEFT_USED);
   const epilogue = <usize>st.brk - EPILOGUE_SIZE;
   if (!ISUSED(right)) {

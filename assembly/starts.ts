@@ -12,14 +12,15 @@
 //   range 0                  [0, 64 KiB)             its 1 KiB bitmap lives in the state
 //   ranges 1 + 4(f-16) + s   [2^f + s 2^(f-2), +2^(f-2))  for f = 16..31, s = 0..3
 //
-// A range's bitmap (range size / 64 bytes) is a chunk: an internal used block, allocated when the
-// heap first grows into the range (taken from the lowest free block that fits, so that chunks
-// gather low instead of splitting free space at the heap's end), and never copied. The directory holds each range's bias, the
+// A range's bitmap (range size / 64 bytes) is a chunk: an internal used block, allocated when a
+// block is first about to start in the range (taken from the lowest free block that fits, so
+// that chunks gather low instead of splitting free space at the heap's end), and never copied.
+// A block that grows in place needs no new range, so a chunk never lands in its way. The directory holds each range's bias, the
 // address that makes (bias + (o >> 6)) the byte of offset o. Lookup is one clz, one load and one
 // byte load. The chunks cost 1/64 of the covered range, which is at most 1.25 times the extent.
 //
 // Invariant (I13): a block's bit is set exactly when it is a user block; no other bit is set.
-// Invariant (I14): ranges [0, chunkCount) have bitmaps, and they cover the heap up to brk.
+// Invariant (I14): ranges [0, chunkCount) have bitmaps, and every user block starts in one of them.
 
 import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state";
 
@@ -83,11 +84,18 @@ import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state"
   store<u8>(a, <u8>(<u32>load<u8>(a) & ~(<u32>1 << <u32>((o >> 3) & 7))));
 }
 
-/** Whether a user block starts at `b`. `b` must be at or above heapStart and covered. */
+/** Whether a user block starts at `b`, which must be at or above heapStart. False where no range covers b. */
 // @ts-ignore: decorator
 @inline export function ISSTART(b: usize): bool {
   const o = b - <usize>ST().heapStart;
-  return ((<u32>load<u8>(BITBYTE(o)) >> <u32>((o >> 3) & 7)) & 1) != 0;
+  return isCovered(o) && ((<u32>load<u8>(BITBYTE(o)) >> <u32>((o >> 3) & 7)) & 1) != 0;
+}
+
+/** The address where the ranges that have a bitmap end: every user block starts below it (I14). */
+// @ts-ignore: decorator
+@inline export function coveredEnd(): u64 {
+  const st = ST();
+  return <u64>st.heapStart + rangeStart(st.chunkCount);
 }
 
 /** Points range `r`'s directory entry at the bitmap bytes at `bitmap` (already zeroed). */

@@ -62,8 +62,8 @@ import { AL_MASK, DEBUG, WORD, Policy, Coalesce } from "./common";
   quarantineBytes: u32;
   /** Shared build: the heap's lock (0 free, 1 held, 2 held with waiters; see shared.ts). */
   lock: u32;
-  /** Reserved; keeps the struct a multiple of 8. */
-  reserved2: u32;
+  /** Segregated fits: a running mean of log2(block size) in 1/256ths (see heap.ts, place). */
+  typicalLog: u32;
 }
 
 // After the struct, still in the state area (see starts.ts and debug.ts):

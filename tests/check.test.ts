@@ -174,6 +174,30 @@ describe("check() reports each invariant by number", () => {
     expect(heap.check()).toMatchObject({ invariant: 14 });
   });
 
+  it("I14: a user block past the last range", async () => {
+    const heap = await createHeap();
+    heap.malloc(70_000);
+    heap.malloc(16);                          // starts past 64 KiB: range 1 has a chunk
+    expect(heap.check()).toBeNull();
+    poke(heap, stateAt(heap) + 84, 1);       // chunkCount: as if only range 0 had a bitmap
+    expect(heap.check()).toMatchObject({ invariant: 14 });
+  });
+
+  it("a block that grows in place takes no range; splitting its space later adds the range first", async () => {
+    const heap = await createHeap();
+    const p = heap.malloc(16);
+    const guards = heap.stats().guardBytes;
+    expect(heap.realloc(p, 1 << 20)).toBe(p);
+    expect(heap.stats().guardBytes).toBe(guards);
+    expect(heap.check()).toBeNull();
+    heap.free(p);
+    const small = Array.from({ length: 5000 }, () => heap.malloc(100));
+    expect(heap.stats().guardBytes).toBeGreaterThan(guards);
+    expect(heap.check()).toBeNull();
+    for (const q of small) heap.free(q);
+    expect(heap.check()).toBeNull();
+  });
+
   it("a free list corrupted into a cycle cannot hang stats() or check()", async () => {
     const { heap, b } = await sample();
     poke(heap, b - HEADER + 4, b - HEADER);  // B's next link points at B itself

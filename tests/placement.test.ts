@@ -114,18 +114,52 @@ describe("splitting", () => {
 });
 
 describe("segregated fits", () => {
-  it("reuses a freed block of the same size last in, first out, and splits larger ones", async () => {
+  it("reuses a freed block of the same size last in, first out", async () => {
     const { heap } = await freshHeap({ policy: "segregated" });
-    const [a, , b, , c] = [40, 8, 40, 8, 300].map((n) => heap.malloc(n));
+    const [a, , b] = [40, 8, 40, 8].map((n) => heap.malloc(n));
     heap.malloc(8);
     heap.free(a);
     heap.free(b);
     expect(heap.malloc(40)).toBe(b);         // the 48-byte class, last in first out
     expect(heap.malloc(44)).toBe(a);
-    heap.free(c);                             // a 304-byte block: the class of 288-319 bytes
-    expect(heap.malloc(100)).toBe(c);        // no 104-byte block: the next non-empty class, split
-    expect(heap.stats().freeBlocks).toBe(1);
     expect(heap.check()).toBeNull();
+  });
+
+  it("splits a block at its low end for a smaller than typical request, at its high end for a larger one", async () => {
+    const { heap } = await freshHeap({ policy: "segregated" });
+    for (let i = 0; i < 32; i++) heap.malloc(16);           // the typical request: a 24-byte block
+    const room = heap.malloc(4000);
+    heap.malloc(8);                                          // pins the room's right side
+    heap.free(room);
+    // Best fit in class: the smallest free block that holds the request.
+    const bestFit = (size: number) => heap.blocks().filter((b) => b.kind === "free" && b.size >= size).sort((x, y) => x.size - y.size)[0];
+    const forSmall = bestFit(blockSize(8));
+    expect(heap.malloc(8) - 4).toBe(forSmall.address);                    // low end
+    const forLarge = bestFit(blockSize(1000));
+    expect(forLarge.size).toBeGreaterThan(blockSize(1000) + MIN_BLOCK);   // it will be split
+    expect(heap.malloc(1000) - 4 + blockSize(1000)).toBe(forLarge.address + forLarge.size); // high end
+    expect(heap.check()).toBeNull();
+  });
+
+  it("keeps small and large blocks apart, so that freed large blocks merge and hold larger requests", async () => {
+    // The pattern that every free-list policy loses on (Malloc Lab's binary traces): 56- and
+    // 440-byte blocks alternate, the 440s are freed, and 504-byte blocks are asked for.
+    async function run(policy: "segregated" | "best-fit") {
+      const { heap } = await freshHeap({ policy });
+      const large: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        heap.malloc(56);
+        large.push(heap.malloc(440));
+      }
+      const extent = heap.stats().extent;
+      for (const p of large) heap.free(p);
+      let fitted = 0;
+      for (let i = 0; i < 200 && heap.stats().extent === extent; i++) if (heap.malloc(504) && heap.stats().extent === extent) fitted++;
+      expect(heap.check()).toBeNull();
+      return fitted;
+    }
+    expect(await run("best-fit")).toBe(0);                  // every hole is 8 bytes too small
+    expect(await run("segregated")).toBeGreaterThanOrEqual(140);
   });
 
   it("deferred: merges by walking the heap when a search fails", async () => {
