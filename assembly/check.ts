@@ -24,13 +24,12 @@
 //       usedBlocks and freeBlocks == the counts, guardBytes == sum of bitmap-chunk sizes,
 //       usedBytes <= peakUsedBytes.
 //   I12 The rover is the sentinel or a block on the free list.
-//   I13 The start bitmap marks exactly the user blocks, used and free: a used block without a
-//       mark is a bitmap chunk, and the bitmap holds no other mark (its population count equals
-//       usedBlocks + freeBlocks).
-//   I14 The start bitmap covers every user block: range 0's bitmap is the one in the state,
+//   I13 The start table names, for every 256-byte window of the covered ranges, the first block
+//       that starts in it, and holds 0 for a window where none does (starts.ts).
+//   I14 The start table covers every user block: range 0's table is the one in the state,
 //       every user block starts in one of ranges [0, chunkCount), and each range's chunk after
-//       range 0 is a used, unmarked block large enough for it. (The heap may reach past the
-//       last range: a block that grew in place started no new block.)
+//       range 0 is a used block, tagged with its range, large enough for it. (The heap may reach
+//       past the last range: a block that grew in place started no new block.)
 
 import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, PAGE_BITS, POLICY_COUNT, Policy } from "./common";
 import { classOf, segBit, segHead, segLargest, segSummaryBit, segWord } from "./fit/segregated";
@@ -40,7 +39,10 @@ import {
 } from "./block";
 import { heapLimit } from "./brk";
 import { QUARANTINED } from "./debug";
-import { GUARDS, ISSTART, RANGE_COUNT, rangeBitmap, rangeBitmapBytes, rangeStart } from "./starts";
+import {
+  CHUNK_PREFIX, CHUNK_TAG, GUARDS, ISSTART, RANGE_COUNT, WINDOW_BITS, isChunk, isCovered, rangeBitmap, rangeBitmapBytes,
+  rangeStart, windowEntry, windowPos,
+} from "./starts";
 import { HEAP_START, SEG_CLASSES, SENTINEL, START_BITMAP0, ST, STATE_MAGIC } from "./state";
 
 /** Records where invariant `n` failed and returns `n`. */
@@ -75,9 +77,10 @@ export function checkHeap(): u32 {
     return violated(14, stateAddr);
   }
   for (let r: u32 = 1; GUARDS && r < chunks; r++) {
-    const c = rangeBitmap(r) - BLOCK_OVERHEAD;
+    const c = rangeBitmap(r) - CHUNK_PREFIX - BLOCK_OVERHEAD;
     if (c < start + PROLOGUE_SIZE || c > brk - EPILOGUE_SIZE - MIN_BLOCK || (c & AL_MASK) != 4 ||
-        (HEADER(c) & USED) == 0 || SIZE(c) < rangeBitmapBytes(r) + BLOCK_OVERHEAD || SIZE(c) > brk - EPILOGUE_SIZE - c) {
+        (HEADER(c) & USED) == 0 || SIZE(c) < rangeBitmapBytes(r) + CHUNK_PREFIX + BLOCK_OVERHEAD ||
+        SIZE(c) > brk - EPILOGUE_SIZE - c || load<u32>(c, BLOCK_OVERHEAD) != (CHUNK_TAG ^ r)) {
       return violated(14, c);
     }
   }
@@ -104,16 +107,15 @@ export function checkHeap(): u32 {
     if (size < MIN_BLOCK) return violated(3, b);
     if (size > epilogue - b) return violated(5, b);
     if (((h & LEFT_USED) != 0) != leftUsed) return violated(7, b);
-    if (used) {
-      if (!GUARDS || ISSTART(b)) {
-        usedBytes += size;
-        usedBlocks += 1;
-      } else {                              // an unmarked used block: a bitmap chunk (I13, I14)
-        guardBytes += size;
-        guardBlocks += 1;
-      }
+    const chunk = used && isChunk(b);
+    if (GUARDS && !chunk && !isCovered(b - start)) return violated(14, b);
+    if (chunk) {
+      guardBytes += size;
+      guardBlocks += 1;
+    } else if (used) {
+      usedBytes += size;
+      usedBlocks += 1;
     } else {
-      if (GUARDS && !ISSTART(b)) return violated(<u64>(b - start) >= rangeStart(chunks) ? 14 : 13, b);
       if (FOOTER(b, size) != size) return violated(8, b);
       if (immediate && !leftUsed) return violated(9, b);
       if (!seg && (b != expect || PREV(b) != prevFree)) return violated(10, b);
@@ -143,20 +145,31 @@ export function checkHeap(): u32 {
   }
   // I12
   if (!roverSeen) return violated(12, <usize>st.rover);
-  // I13: as many marks as user blocks, and as many unmarked used blocks as chunks
   if (GUARDS) {
-    // (a used user block past the last range would be unmarked and counted here as a chunk)
-    if (guardBlocks != chunks - 1) return violated(guardBlocks > chunks - 1 ? 14 : 13, stateAddr);
-    let marks: u32 = 0;
-    for (let r: u32 = 0; r < chunks; r++) {
-      const bitmap = rangeBitmap(r);
-      const bytes = rangeBitmapBytes(r);
-      let i: usize = 0;
-      for (; i + 4 <= bytes; i += 4) marks += popcnt<u32>(load<u32>(bitmap + i));
-      for (; i < bytes; i++) marks += popcnt<u32>(<u32>load<u8>(bitmap + i));
-    }
-    if (marks != usedBlocks + freeBlocks) return violated(13, stateAddr);
+    if (guardBlocks != chunks - 1) return violated(14, stateAddr);
+    const bad = checkStartTable(start, epilogue, chunks);
+    if (bad != 0) return violated(13, bad);
   }
+  return 0;
+}
+
+/**
+ * I13: walks the blocks and compares every covered window's table byte with the first block
+ * that starts in it (0 where none does). Returns 0, or the block or window where they differ.
+ */
+function checkStartTable(start: usize, epilogue: usize, chunks: u32): usize {
+  const windows = <usize>(rangeStart(chunks) >> WINDOW_BITS);
+  let w: usize = 0;                         // the first window not yet checked
+  for (let b = start + PROLOGUE_SIZE; b != epilogue; b += SIZE(b)) {
+    const o = b - start;
+    const bw = o >> WINDOW_BITS;
+    if (bw >= windows) break;               // past the covered ranges: only chunks start there
+    if (bw < w) continue;                   // not the first block in its window
+    for (; w < bw; w++) if (windowEntry(w) != 0) return start + (w << WINDOW_BITS);
+    if (windowEntry(bw) != windowPos(o)) return b;
+    w = bw + 1;
+  }
+  for (; w < windows; w++) if (windowEntry(w) != 0) return start + (w << WINDOW_BITS);
   return 0;
 }
 
@@ -209,7 +222,7 @@ export function walkNext(b: usize): usize {
 /** 0 free, 1 used, 2 internal (a start-bitmap chunk), 3 quarantined (debug heap). */
 export function blockKind(b: usize): u32 {
   if ((HEADER(b) & USED) == 0) return 0;
-  if (GUARDS && !ISSTART(b)) return 2;
+  if (isChunk(b)) return 2;
   if (DEBUG && load<u32>(b + BLOCK_OVERHEAD, 8) == QUARANTINED) return 3;
   return 1;
 }

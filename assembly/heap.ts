@@ -14,7 +14,8 @@ import { coverMemory, heapLimit, sbrk } from "./brk";
 import { coalesceAll, release } from "./coalesce";
 import { listInsert, listRemove, listReplace } from "./freelist";
 import {
-  CLEARSTART, GUARDS, ISSTART, RANGE_COUNT, SETSTART, coveredEnd, rangeBitmapBytes, rangeStart, setRangeBitmap, setupStarts,
+  CHUNK_PREFIX, CHUNK_TAG, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, RANGE_COUNT, SETSTART, coveredEnd, isChunk, isCovered, rangeBitmapBytes, rangeStart,
+  setRangeBitmap, setupStarts,
 } from "./starts";
 import { findBestFit } from "./fit/best";
 import { findFirstFit } from "./fit/first";
@@ -149,7 +150,8 @@ export function validate(ptr: usize): u32 {
     return ErrorCode.INVALID_POINTER;
   }
   if (!ISSTART(b)) return ErrorCode.INVALID_POINTER;
-  return ISUSED(b) ? ErrorCode.OK : ErrorCode.DOUBLE_FREE;
+  if (!ISUSED(b)) return ErrorCode.DOUBLE_FREE;
+  return isChunk(b) ? ErrorCode.INVALID_POINTER : ErrorCode.OK;
 }
 
 /**
@@ -228,7 +230,7 @@ function isLarge(size: usize): bool {
  * Grows the heap by its shortfall and returns a used block of exactly `size` bytes at the end,
  * or 0 when brk cannot move. A free block at the end is extended rather than skipped. No word
  * above the old brk is written except the new epilogue, so a fresh block's payload is zero.
- * A `user` block is marked in the start bitmap; an internal one (a bitmap chunk) is not.
+ * A `user` block is recorded in the start table here; a table chunk by addRangeBitmap.
  */
 function growFor(size: usize, user: bool): usize {
   const ep = <usize>ST().brk - EPILOGUE_SIZE;
@@ -238,7 +240,6 @@ function growFor(size: usize, user: bool): usize {
     listRemove(last);
     SETHEADER(last, <u32>size | USED | (HEADER(last) & LEFT_USED));
     SETHEADER(last + size, USED | LEFT_USED);
-    if (!user) CLEARSTART(last);
     return last;
   }
   if (!sbrk(size)) return 0;
@@ -249,29 +250,37 @@ function growFor(size: usize, user: bool): usize {
 }
 
 /**
- * Gives the next range of the start bitmap its chunk: an internal used block, taken from the
+ * Gives the next range of the start table its chunk: an internal used block, taken from the
  * free list when one fits, else from new heap at the end. Returns false when the heap is full.
  */
 function addRangeBitmap(): bool {
   const st = ST();
   const r = st.chunkCount;
   const bytes = rangeBitmapBytes(r);
-  const size = request2size(bytes);
+  const size = request2size(CHUNK_PREFIX + bytes);
   // The lowest free block that fits, whatever the policy: chunks gather low in the heap rather
   // than between the blocks at its end, where they would split free space that could merge.
   const seg = st.policy == Policy.SEGREGATED;   // (whose lists are not in address order)
   let b = seg ? findSegFit(size) : findFirstFit(size);
   if (b == 0 && st.coalesce == Coalesce.DEFERRED && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
+  const table = b + BLOCK_OVERHEAD + CHUNK_PREFIX;
   if (b != 0) {
+    // The free block may reach past the covered ranges; the split's remainder starts inside
+    // range r at the latest (a chunk is smaller than its range), so range r gets its table
+    // first. The table bytes lie past the block's header and links, which place still reads.
+    memory.fill(table, 0, bytes);
+    setRangeBitmap(r, table);
     b = place(b, size, false);
-    CLEARSTART(b);
   } else {
     b = growFor(size, false);
     if (b == 0) return false;
+    memory.fill(block2mem(b) + CHUNK_PREFIX, 0, bytes);
+    setRangeBitmap(r, block2mem(b) + CHUNK_PREFIX);
+    if (isCovered(b - <usize>st.heapStart)) SETSTART(b);   // (past the ranges, a later range records it)
   }
+  store<u32>(block2mem(b), CHUNK_TAG ^ r);
+  store<u32>(block2mem(b), 0, 4);
   st.guardBytes += <u32>SIZE(b);
-  memory.fill(block2mem(b), 0, bytes);
-  setRangeBitmap(r, block2mem(b));
   return true;
 }
 
@@ -485,7 +494,7 @@ export function reallocate(ptr: usize, n: usize): usize {
     }
     if (right + SIZE(right) == epilogue && sbrk(size - total) != 0) {
       listRemove(right);                    // the right neighbour ends the heap: take it and grow
-      CLEARSTART(right);
+      CLEARLASTSTART(right);
       SETHEADER(b, <u32>size | flags);
       SETHEADER(b + size, USED | LEFT_USED);
       addUsed(size - cur);

@@ -1,26 +1,40 @@
-// The block-start bitmap: the exact answer to "is this address a block's header?".
+// The start table: the exact answer to "does a block start at this address?".
 //
-// One bit per 8 bytes of heap offset (o = block - heapStart, always a multiple of 8). A bit is
-// set exactly when a block the user can see, used or free, starts there: the prologue, the
-// epilogue and the bitmap's own chunks are not marked. So `free(ptr)` is valid exactly when the
-// bit of ptr - 4 is set and that block is used; set and free is a double free; anything else
-// (inside a payload, a header that merged away, outside the heap) is an invalid pointer. Payload
-// bytes cannot fool it, because the bitmap lives outside every payload.
+// Heap offsets (o = block - heapStart, always a multiple of 8) are cut into windows of 256
+// bytes. Each window has one byte: 0 when no block starts in it, else 1 + (the offset of the
+// first block that starts in it, within the window) / 8. Blocks are at least 16 bytes, so at
+// most 16 start in a window, and the rest are found by stepping through their headers:
 //
-// The offsets are cut into ranges that never move once they have a bitmap:
+//   window w = o >> 8          ┌──── 256 bytes ────┐
+//   table byte: 1 + (s & 255) / 8, where s is the first start in w
+//             ... │ blk │  block  │ blk │  block  ...
+//                       ^ s        ^ s + SIZE(s)     a pointer p is a block's payload exactly
+//                                                    when the steps from s land on p - 4
 //
-//   range 0                  [0, 64 KiB)             its 1 KiB bitmap lives in the state
-//   ranges 1 + 4(f-16) + s   [2^f + s 2^(f-2), +2^(f-2))  for f = 16..31, s = 0..3
+// Only real headers are read, from a start the table vouches for, so payload bytes forged to
+// look like a header are never followed, and `free(ptr)` is checked exactly: a used block at
+// ptr - 4 is valid, a free one a double free, anything else (inside a payload, a header that
+// merged away, outside the heap, a table chunk) an invalid pointer. The table costs 1/256 of
+// the heap it covers; a bitmap of one bit per 8 bytes would cost 1/64.
 //
-// A range's bitmap (range size / 64 bytes) is a chunk: an internal used block, allocated when a
-// block is first about to start in the range (taken from the lowest free block that fits, so
-// that chunks gather low instead of splitting free space at the heap's end), and never copied.
-// A block that grows in place needs no new range, so a chunk never lands in its way. The directory holds each range's bias, the
-// address that makes (bias + (o >> 6)) the byte of offset o. Lookup is one clz, one load and one
-// byte load. The chunks cost 1/64 of the covered range, which is at most 1.25 times the extent.
+// Every block is recorded: user blocks, used and free, and the table's own chunks. The prologue
+// and the epilogue are not. The offsets are cut into ranges that never move once they have a
+// table:
 //
-// Invariant (I13): a block's bit is set exactly when it is a user block; no other bit is set.
-// Invariant (I14): ranges [0, chunkCount) have bitmaps, and every user block starts in one of them.
+//   range 0                  [0, 256 KiB)             its 1 KiB table lives in the state
+//   ranges 1 + 4(f-18) + s   [2^f + s 2^(f-2), +2^(f-2))  for f = 18..31, s = 0..3
+//
+// A range's table (range size / 256 bytes) lives in a chunk: an internal used block whose
+// payload is a tag word (CHUNK_TAG ^ r), a padding word, then the table. A chunk is allocated
+// when a block is first about to start in the range (taken from the lowest free block that
+// fits, so that chunks gather low instead of splitting free space at the heap's end), and never
+// moves. A block that grows in place starts no block, so it needs no new range. The directory
+// holds each range's bias, the address that makes (bias + (o >> 8)) the byte of offset o.
+//
+// Invariant (I13): for every window of a covered range, the byte names the first block that
+// starts in it, or is 0 when none does.
+// Invariant (I14): ranges [0, chunkCount) have tables, every user block starts in one of them,
+// and each chunk is a used block whose tag names its range.
 
 import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state";
 
@@ -31,6 +45,16 @@ import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state"
  */
 // @ts-ignore: decorator
 @inline export const GUARDS: bool = !isDefined(WASMALLOC_UNCHECKED);
+
+/** log2 of a window's bytes. */
+// @ts-ignore: decorator
+@inline export const WINDOW_BITS: u32 = 8;
+/** The first word of a chunk's payload is this, xor its range. */
+// @ts-ignore: decorator
+@inline export const CHUNK_TAG: u32 = 0x7AB1E500;
+/** Bytes of a chunk's payload before its table: the tag and a padding word. */
+// @ts-ignore: decorator
+@inline export const CHUNK_PREFIX: usize = 8;
 
 /** The range that holds heap offset `o`. */
 // @ts-ignore: decorator
@@ -48,68 +72,138 @@ import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state"
   return (<u64>1 << fl) + (<u64>((r - 1) & 3) << (fl - 2));
 }
 
-/** The bytes of bitmap that range `r` needs. */
+/** The bytes of table that range `r` needs. */
 // @ts-ignore: decorator
 @inline export function rangeBitmapBytes(r: u32): usize {
-  return <usize>((rangeStart(r + 1) - rangeStart(r)) >> 6);
+  return <usize>((rangeStart(r + 1) - rangeStart(r)) >> WINDOW_BITS);
 }
 
-/** The bitmap byte that holds offset `o`'s bit. Only valid when o's range has a bitmap. */
+/** The table byte of offset `o`'s window. Only valid when o's range has a table. */
 // @ts-ignore: decorator
-@inline function BITBYTE(o: usize): usize {
-  return <usize>load<u32>(START_DIR() + (<usize>rangeOf(o) << 2)) + (o >> 6);
+@inline function ENTRY(o: usize): usize {
+  return <usize>load<u32>(START_DIR() + (<usize>rangeOf(o) << 2)) + (o >> WINDOW_BITS);
 }
 
-/** Whether offset `o` is covered by a bitmap. */
+/** The table byte's value for a block at offset `o`. */
+// @ts-ignore: decorator
+@inline function POS(o: usize): u32 {
+  return <u32>((o & ((1 << WINDOW_BITS) - 1)) >> 3) + 1;
+}
+
+/** Whether offset `o` is covered by a table. */
 // @ts-ignore: decorator
 @inline export function isCovered(o: usize): bool {
   return rangeOf(o) < ST().chunkCount;
 }
 
-/** Marks the block at `b` as a user block start. */
-// @ts-ignore: decorator
-@inline export function SETSTART(b: usize): void {
-  if (!GUARDS) return;
-  const o = b - <usize>ST().heapStart;
-  const a = BITBYTE(o);
-  store<u8>(a, <u8>(<u32>load<u8>(a) | (<u32>1 << <u32>((o >> 3) & 7))));
-}
-
-/** Unmarks the block at `b`. */
-// @ts-ignore: decorator
-@inline export function CLEARSTART(b: usize): void {
-  if (!GUARDS) return;
-  const o = b - <usize>ST().heapStart;
-  const a = BITBYTE(o);
-  store<u8>(a, <u8>(<u32>load<u8>(a) & ~(<u32>1 << <u32>((o >> 3) & 7))));
-}
-
-/** Whether a user block starts at `b`, which must be at or above heapStart. False where no range covers b. */
-// @ts-ignore: decorator
-@inline export function ISSTART(b: usize): bool {
-  const o = b - <usize>ST().heapStart;
-  return isCovered(o) && ((<u32>load<u8>(BITBYTE(o)) >> <u32>((o >> 3) & 7)) & 1) != 0;
-}
-
-/** The address where the ranges that have a bitmap end: every user block starts below it (I14). */
+/** The address where the ranges that have a table end: every user block starts below it (I14). */
 // @ts-ignore: decorator
 @inline export function coveredEnd(): u64 {
   const st = ST();
   return <u64>st.heapStart + rangeStart(st.chunkCount);
 }
 
-/** Points range `r`'s directory entry at the bitmap bytes at `bitmap` (already zeroed). */
-export function setRangeBitmap(r: u32, bitmap: usize): void {
-  store<u32>(START_DIR() + (<usize>r << 2), <u32>(bitmap - <usize>(rangeStart(r) >> 6)));
-  ST().chunkCount = r + 1;
+/** Records that a block starts at `b`, which must be covered. */
+// @ts-ignore: decorator
+@inline export function SETSTART(b: usize): void {
+  if (!GUARDS) return;
+  const o = b - <usize>ST().heapStart;
+  const a = ENTRY(o);
+  const e = <u32>load<u8>(a);
+  const pos = POS(o);
+  if (e == 0 || pos < e) store<u8>(a, <u8>pos);
 }
 
-/** The bitmap bytes of range `r` (which must have one). */
+/**
+ * Records that the block at `b` is gone: merged into its left neighbour, or absorbed by it. Call
+ * it before b's header changes: the block after b, at b + SIZE(b), becomes the first start of
+ * the window if b was. Blocks absorbed one after another are cleared in address order.
+ */
+// @ts-ignore: decorator
+@inline export function CLEARSTART(b: usize): void {
+  if (!GUARDS) return;
+  const st = ST();
+  const o = b - <usize>st.heapStart;
+  const a = ENTRY(o);
+  if (<u32>load<u8>(a) != POS(o)) return;
+  const n = o + (<usize>load<u32>(b) & ~7);    // the next block, or the epilogue
+  const sameWindow = (n >> WINDOW_BITS) == (o >> WINDOW_BITS) && n + <usize>st.heapStart != <usize>st.brk - 4;
+  store<u8>(a, sameWindow ? <u8>POS(n) : 0);
+}
+
+/** Records that the block at `b`, which was the heap's last, is gone (absorbed as the heap grew). */
+// @ts-ignore: decorator
+@inline export function CLEARLASTSTART(b: usize): void {
+  if (!GUARDS) return;
+  const o = b - <usize>ST().heapStart;
+  const a = ENTRY(o);
+  if (<u32>load<u8>(a) == POS(o)) store<u8>(a, 0);
+}
+
+/**
+ * Whether a block starts at `b` (at or above the first block, below the epilogue): the table's
+ * first start in b's window, then header steps. Exact while the headers are intact; a zero size
+ * (a corrupted header) ends the steps.
+ */
+// @ts-ignore: decorator
+@inline export function ISSTART(b: usize): bool {
+  const st = ST();
+  const o = b - <usize>st.heapStart;
+  if (!isCovered(o)) return false;
+  const e = <usize>load<u8>(ENTRY(o));
+  if (e == 0) return false;
+  let s = b - (o & ((1 << WINDOW_BITS) - 1)) + ((e - 1) << 3);
+  while (s < b) {
+    const z = <usize>load<u32>(s) & ~7;
+    if (z == 0) break;
+    s += z;
+  }
+  return s == b;
+}
+
+/** Whether the used block at `b` is one of the table's chunks (exact: the directory must agree). */
+// @ts-ignore: decorator
+@inline export function isChunk(b: usize): bool {
+  if (!GUARDS) return false;
+  const r = load<u32>(b, 4) ^ CHUNK_TAG;
+  return r != 0 && r < ST().chunkCount && rangeBitmap(r) == b + 4 + CHUNK_PREFIX;
+}
+
+/** The table byte of window `w` (a window index from the heap's start; its range must have a table). */
+export function windowEntry(w: usize): u32 {
+  return <u32>load<u8>(ENTRY(w << WINDOW_BITS));
+}
+
+/** The table byte that a window whose first block is at offset `o` must hold. */
+export function windowPos(o: usize): u32 {
+  return POS(o);
+}
+
+/**
+ * Gives range `r` (the next one) the table at `table` (already zeroed), and records the chunks
+ * that already start in it: a chunk placed at the heap's end may lie past the ranges covered
+ * when it was placed.
+ */
+export function setRangeBitmap(r: u32, table: usize): void {
+  const st = ST();
+  store<u32>(START_DIR() + (<usize>r << 2), <u32>(table - <usize>(rangeStart(r) >> WINDOW_BITS)));
+  st.chunkCount = r + 1;
+  if (!GUARDS) return;
+  const lo = rangeStart(r);
+  const hi = rangeStart(r + 1);
+  for (let c: u32 = 1; c <= r; c++) {
+    const b = rangeBitmap(c) - CHUNK_PREFIX - 4;
+    const o = <u64>(b - <usize>st.heapStart);
+    if (o >= lo && o < hi) SETSTART(b);
+  }
+}
+
+/** The table bytes of range `r` (which must have one). */
 export function rangeBitmap(r: u32): usize {
-  return <usize>load<u32>(START_DIR() + (<usize>r << 2)) + <usize>(rangeStart(r) >> 6);
+  return <usize>load<u32>(START_DIR() + (<usize>r << 2)) + <usize>(rangeStart(r) >> WINDOW_BITS);
 }
 
-/** Sets range 0 up: its bitmap is the one inline in the state. */
+/** Sets range 0 up: its table is the one inline in the state. */
 export function setupStarts(): void {
   memory.fill(START_BITMAP0(), 0, rangeBitmapBytes(0));
   ST().chunkCount = 0;

@@ -67,24 +67,24 @@ import { AL_MASK, DEBUG, WORD, Policy, Coalesce } from "./common";
 }
 
 // After the struct, still in the state area (see starts.ts and debug.ts):
-//   START_BITMAP0  the start bitmap of range 0 (the first 2^RANGE0_BITS bytes of the heap);
-//   START_DIR      one word per range: the chunk's bias (bitmap byte = bias + (offset >> 6));
+//   START_BITMAP0  the start table of range 0 (the first 2^RANGE0_BITS bytes of the heap);
+//   START_DIR      one word per range: the chunk's bias (table byte = bias + (offset >> 8));
 //   QUARANTINE     debug heap only: QUARANTINE_SLOTS words, a ring of quarantined payloads;
 //   SEG_HEADS      the segregated policy's class heads, SEG_MAP its class bitmaps.
 
-/** Bytes covered by the start bitmap's first range, whose bitmap lives in the state. */
+/** Bytes covered by the start table's first range, whose table lives in the state. */
 // @ts-ignore: decorator
-@inline export const RANGE0_BITS: u32 = 16;
-/** Ranges of the start bitmap: range 0, then 4 per octave from 2^RANGE0_BITS up to 2^32. */
+@inline export const RANGE0_BITS: u32 = 18;
+/** Ranges of the start table: range 0, then 4 per octave from 2^RANGE0_BITS up to 2^32. */
 // @ts-ignore: decorator
 @inline export const RANGE_COUNT: u32 = 1 + ((32 - RANGE0_BITS) << 2);
 
-/** The inline bitmap of range 0: one bit per 8 bytes. */
+/** The inline table of range 0: one byte per 256-byte window (starts.ts). */
 // @ts-ignore: decorator
 @inline export function START_BITMAP0(): usize { return STATE_ADDRESS() + ((offsetof<HeapState>() + AL_MASK) & ~AL_MASK); }
 /** The range directory, RANGE_COUNT words. */
 // @ts-ignore: decorator
-@inline export function START_DIR(): usize { return START_BITMAP0() + ((<usize>1 << RANGE0_BITS) >> 6); }
+@inline export function START_DIR(): usize { return START_BITMAP0() + ((<usize>1 << RANGE0_BITS) >> 8); }
 
 /** The state's address: __heap_base, rounded up to the alignment. */
 // @ts-ignore: decorator
