@@ -43,7 +43,7 @@ import {
   CHUNK_PREFIX, CHUNK_TAG, GUARDS, ISSTART, RANGE_COUNT, WINDOW_BITS, isChunk, isCovered, rangeBitmap, rangeBitmapBytes,
   rangeStart, windowEntry, windowPos,
 } from "./starts";
-import { HEAP_START, SEG_CLASSES, SENTINEL, START_BITMAP0, ST, STATE_MAGIC } from "./state";
+import { HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_BITMAP0, ST, STATE_MAGIC } from "./state";
 
 /** Records where invariant `n` failed and returns `n`. */
 function violated(n: u32, address: usize): u32 {
@@ -201,7 +201,7 @@ function checkClasses(start: usize, epilogue: usize, freeBlocks: u32): usize {
  * steps, so a corrupted list cannot make it loop.
  */
 export function largestFree(): usize {
-  if (ST().policy == Policy.SEGREGATED) return segLargest();
+  if (POLICY() == Policy.SEGREGATED) return segLargest();
   const s = SENTINEL();
   let best: usize = 0;
   let steps = ST().freeBlocks;

@@ -10,7 +10,7 @@ import {
 import { listInsert, listRemove, listReplace } from "./freelist";
 import { segInsert, segRemove } from "./fit/segregated";
 import { CLEARSTART } from "./starts";
-import { SENTINEL, ST } from "./state";
+import { COALESCING, POLICY, SENTINEL, ST } from "./state";
 
 /**
  * Turns the used block `b` into a free block on the list. Under immediate coalescing it merges
@@ -22,7 +22,7 @@ export function release(b: usize): void {
   let size = SIZE(b);
   const h = HEADER(b);
   const right = b + size;
-  if (ST().coalesce == Coalesce.DEFERRED) {
+  if (COALESCING() == Coalesce.DEFERRED) {
     SETHEADER(b, <u32>size | (h & LEFT_USED));
     SETFOOTER(b, size);
     CLEARLEFTUSED(right);
@@ -30,7 +30,7 @@ export function release(b: usize): void {
     return;
   }
   const rightFree = !ISUSED(right);
-  if (ST().policy == Policy.SEGREGATED) {
+  if (POLICY() == Policy.SEGREGATED) {
     // A merged block changes class: take the neighbours out first, write the merged block, then
     // put it where its new size belongs.
     let start = b;
@@ -88,7 +88,7 @@ export function release(b: usize): void {
  * Returns the number of merges made.
  */
 export function coalesceAll(): u32 {
-  if (ST().policy == Policy.SEGREGATED) return coalesceAllSegregated();
+  if (POLICY() == Policy.SEGREGATED) return coalesceAllSegregated();
   const s = SENTINEL();
   let merges: u32 = 0;
   let b = NEXT(s);

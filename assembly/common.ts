@@ -92,3 +92,10 @@ export const enum ErrorCode {
  */
 // @ts-ignore: decorator
 @inline export const DEBUG: bool = isDefined(WASMALLOC_DEBUG);
+
+/**
+ * Whether this is the minimal build (asc --use WASMALLOC_MINIMAL=1, entry assembly/minimal.ts):
+ * segregated fits and immediate coalescing only, so that the other policies compile away.
+ */
+// @ts-ignore: decorator
+@inline export const MINIMAL: bool = isDefined(WASMALLOC_MINIMAL);

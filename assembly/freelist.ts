@@ -9,7 +9,7 @@
 import { Policy } from "./common";
 import { NEXT, PREV, SETNEXT, SETPREV } from "./block";
 import { segInsert, segRemove } from "./fit/segregated";
-import { SENTINEL, ST } from "./state";
+import { COALESCING, POLICY, SENTINEL, ST } from "./state";
 
 // Under the segregated policy the same three operations go to its class lists instead.
 
@@ -28,7 +28,7 @@ import { SENTINEL, ST } from "./state";
  * of the list is nearer in address, so freeing near either end of the heap is quick.
  */
 export function listInsert(b: usize): void {
-  if (ST().policy == Policy.SEGREGATED) {
+  if (POLICY() == Policy.SEGREGATED) {
     segInsert(b);
     return;
   }
@@ -51,7 +51,7 @@ export function listInsert(b: usize): void {
 
 /** Unlinks `b`. A rover that pointed at `b` moves on to its successor. */
 export function listRemove(b: usize): void {
-  if (ST().policy == Policy.SEGREGATED) {
+  if (POLICY() == Policy.SEGREGATED) {
     segRemove(b);
     return;
   }
@@ -66,7 +66,7 @@ export function listRemove(b: usize): void {
 
 /** Puts `nb` where `old` was. Used when a block's start moves but its order does not. */
 export function listReplace(old: usize, nb: usize): void {
-  if (ST().policy == Policy.SEGREGATED) {    // a different size is a different class
+  if (POLICY() == Policy.SEGREGATED) {    // a different size is a different class
     segRemove(old);
     segInsert(nb);
     return;

@@ -3,7 +3,7 @@
 // (fit/), coalescing (coalesce.ts) and brk (brk.ts).
 
 import {
-  AL_MASK, AL_SIZE, COALESCE_COUNT, Coalesce, ErrorCode, MAX_PAGES, PAGE_BITS, POLICY_COUNT, Policy,
+  AL_MASK, AL_SIZE, COALESCE_COUNT, Coalesce, ErrorCode, MAX_PAGES, MINIMAL, PAGE_BITS, POLICY_COUNT, Policy,
 } from "./common";
 import {
   BLOCK_OVERHEAD, EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, ISLEFTUSED, ISUSED, LEFT_USED,
@@ -22,7 +22,7 @@ import { findFirstFit } from "./fit/first";
 import { findNextFit } from "./fit/next";
 import { findSegFit, segSetup } from "./fit/segregated";
 import {
-  DEFAULT_COALESCE, DEFAULT_POLICY, HEAP_START, SENTINEL, ST, STATE_MAGIC,
+  COALESCING, DEFAULT_COALESCE, DEFAULT_POLICY, HEAP_START, HeapState, POLICY, SENTINEL, ST, STATE_MAGIC,
 } from "./state";
 
 // ─── Setting up ────────────────────────────────────────────────────────────────────────────────
@@ -45,33 +45,19 @@ export function setupHeap(policy: u32, coalesce: u32, initialPages: u32, maxPage
   const grew = coverMemory(wanted > end ? wanted : end, limit);
   if (grew < 0) return ErrorCode.OUT_OF_MEMORY;
 
+  // Every field is zero but these; st.lock (held by the caller in the shared build) is kept.
+  memory.fill(changetype<usize>(st), 0, offsetof<HeapState>("lock"));
+  st.typicalLog = 0;
   st.policy = policy;
   st.coalesce = coalesce;
   st.maxPages = maxPages;
   st.heapStart = <u32>start;
   st.brk = <u32>end;
   const s = SENTINEL();
-  st.sentinel = 0;
   st.head = <u32>s;
   st.tail = <u32>s;
   st.rover = <u32>s;
-  st.lastError = ErrorCode.OK;
-  st.errorAddress = 0;
-  st.usedBytes = 0;
-  st.usedBlocks = 0;
-  st.peakUsedBytes = 0;
-  st.freeBlocks = 0;
   st.growCalls = <u32>grew;
-  st.checkAddress = 0;
-  st.bytesCleared = 0;
-  st.guardBytes = 0;
-  st.allocSeq = 0;
-  st.detailSize = 0;
-  st.detailOffset = 0;
-  st.quarantineHead = 0;
-  st.quarantineCount = 0;
-  st.quarantineBytes = 0;
-  st.typicalLog = 0;                        // st.lock is held by the caller in the shared build
   setupStarts();
   segSetup();
   SETHEADER(start, <u32>PROLOGUE_SIZE | USED | LEFT_USED);
@@ -107,7 +93,10 @@ export function heapStatus(): HeapStatus {
  * overwritten: setting up a new heap over live blocks would hand them out twice, so abort.
  */
 function setupOnFirstUse(): void {
-  if (heapStatus() == HeapStatus.CORRUPT) abort("wasmalloc: the heap state was overwritten");
+  if (heapStatus() == HeapStatus.CORRUPT) {
+    if (MINIMAL) unreachable();             // the minimal build imports nothing: a bare trap
+    abort("wasmalloc: the heap state was overwritten");
+  }
   setupHeap(DEFAULT_POLICY, DEFAULT_COALESCE, 0, MAX_PAGES);
 }
 
@@ -167,7 +156,7 @@ export function isHandle(h: usize, magic: u32): bool {
 /** The free block the heap's policy picks for `size` bytes, or 0. */
 // @ts-ignore: decorator
 @inline function findFit(size: usize): usize {
-  const policy = ST().policy;
+  const policy = POLICY();
   if (policy == Policy.SEGREGATED) return findSegFit(size);
   if (policy == Policy.FIRST_FIT) return findFirstFit(size);
   if (policy == Policy.BEST_FIT) return findBestFit(size);
@@ -203,10 +192,10 @@ function place(b: usize, size: usize, high: bool): usize {
     SETFOOTER(r, rem);
     SETSTART(r);
     listReplace(b, r);
-    if (st.policy == Policy.NEXT_FIT) st.rover = <u32>r;
+    if (POLICY() == Policy.NEXT_FIT) st.rover = <u32>r;
     SETHEADER(b, <u32>size | USED | (HEADER(b) & LEFT_USED));
   } else {
-    if (st.policy == Policy.NEXT_FIT) st.rover = <u32>NEXT(b);
+    if (POLICY() == Policy.NEXT_FIT) st.rover = <u32>NEXT(b);
     listRemove(b);
     SETHEADER(b, HEADER(b) | USED);
     SETLEFTUSED(b + bsize);
@@ -260,9 +249,9 @@ function addRangeBitmap(): bool {
   const size = request2size(CHUNK_PREFIX + bytes);
   // The lowest free block that fits, whatever the policy: chunks gather low in the heap rather
   // than between the blocks at its end, where they would split free space that could merge.
-  const seg = st.policy == Policy.SEGREGATED;   // (whose lists are not in address order)
+  const seg = POLICY() == Policy.SEGREGATED;   // (whose lists are not in address order)
   let b = seg ? findSegFit(size) : findFirstFit(size);
-  if (b == 0 && st.coalesce == Coalesce.DEFERRED && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
+  if (b == 0 && COALESCING() == Coalesce.DEFERRED && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
   const table = b + BLOCK_OVERHEAD + CHUNK_PREFIX;
   if (b != 0) {
     // The free block may reach past the covered ranges; the split's remainder starts inside
@@ -382,10 +371,10 @@ export function allocate(n: usize): usize {
   ensureHeap();
   if (n > MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
   const size = request2size(n);
-  const seg = ST().policy == Policy.SEGREGATED;
+  const seg = POLICY() == Policy.SEGREGATED;
   const high = seg && isLarge(size);
   let b = findFit(size);
-  if (b == 0 && ST().coalesce == Coalesce.DEFERRED && coalesceAll() != 0) b = findFit(size);
+  if (b == 0 && COALESCING() == Coalesce.DEFERRED && coalesceAll() != 0) b = findFit(size);
   // A free block may reach past the start bitmap's ranges (a block that grew in place, then was
   // freed): the split must not put a block start there before a range covers it.
   while (GUARDS && b != 0 && coveredEnd() < <u64>(b + SIZE(b))) {

@@ -36,6 +36,7 @@
 // Invariant (I14): ranges [0, chunkCount) have tables, every user block starts in one of them,
 // and each chunk is a used block whose tag names its range.
 
+import { MINIMAL } from "./common";
 import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state";
 
 /**
@@ -107,12 +108,20 @@ import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state"
 // @ts-ignore: decorator
 @inline export function SETSTART(b: usize): void {
   if (!GUARDS) return;
+  if (MINIMAL) setStart(b);                 // one copy of the code, for size
+  else setStartInline(b);
+}
+
+// @ts-ignore: decorator
+@inline function setStartInline(b: usize): void {
   const o = b - <usize>ST().heapStart;
   const a = ENTRY(o);
   const e = <u32>load<u8>(a);
   const pos = POS(o);
   if (e == 0 || pos < e) store<u8>(a, <u8>pos);
 }
+
+function setStart(b: usize): void { setStartInline(b); }
 
 /**
  * Records that the block at `b` is gone: merged into its left neighbour, or absorbed by it. Call
@@ -122,6 +131,12 @@ import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state"
 // @ts-ignore: decorator
 @inline export function CLEARSTART(b: usize): void {
   if (!GUARDS) return;
+  if (MINIMAL) clearStart(b);
+  else clearStartInline(b);
+}
+
+// @ts-ignore: decorator
+@inline function clearStartInline(b: usize): void {
   const st = ST();
   const o = b - <usize>st.heapStart;
   const a = ENTRY(o);
@@ -130,6 +145,8 @@ import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state"
   const sameWindow = (n >> WINDOW_BITS) == (o >> WINDOW_BITS) && n + <usize>st.heapStart != <usize>st.brk - 4;
   store<u8>(a, sameWindow ? <u8>POS(n) : 0);
 }
+
+function clearStart(b: usize): void { clearStartInline(b); }
 
 /** Records that the block at `b`, which was the heap's last, is gone (absorbed as the heap grew). */
 // @ts-ignore: decorator

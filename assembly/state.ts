@@ -2,7 +2,7 @@
 // segments. It is set up lazily by the first call, so an instance that attaches to memory that
 // already holds a heap finds it as it is.
 
-import { AL_MASK, DEBUG, WORD, Policy, Coalesce } from "./common";
+import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
 
 /** Marks an initialised state ("wasm" in ASCII). */
 // @ts-ignore: decorator
@@ -121,3 +121,10 @@ import { AL_MASK, DEBUG, WORD, Policy, Coalesce } from "./common";
 @inline export const DEFAULT_POLICY: u32 = Policy.SEGREGATED;
 // @ts-ignore: decorator
 @inline export const DEFAULT_COALESCE: u32 = Coalesce.IMMEDIATE;
+
+/** The heap's placement policy: a constant in the minimal build, so the others compile away. */
+// @ts-ignore: decorator
+@inline export function POLICY(): u32 { return MINIMAL ? Policy.SEGREGATED : ST().policy; }
+/** The heap's coalescing mode: a constant in the minimal build. */
+// @ts-ignore: decorator
+@inline export function COALESCING(): u32 { return MINIMAL ? Coalesce.IMMEDIATE : ST().coalesce; }
