@@ -73,7 +73,7 @@ export function checkHeap(): u32 {
   if (HEADER(start) != (<u32>PROLOGUE_SIZE | USED | LEFT_USED)) return violated(2, start);
   // I14, before any bit is read
   const chunks = st.chunkCount;
-  if (GUARDS) if (chunks == 0 || chunks > RANGE_COUNT || rangeBitmap(0) != START_BITMAP0()) {
+  if (GUARDS) if (chunks == 0 || chunks > RANGE_COUNT || rangeBitmap(0) != START_BITMAP0() || st.covered != rangeStart(chunks)) {
     return violated(14, stateAddr);
   }
   for (let r: u32 = 1; GUARDS && r < chunks; r++) {

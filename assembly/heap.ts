@@ -166,17 +166,17 @@ export function isHandle(h: usize, magic: u32): bool {
 /**
  * Allocates `size` bytes from the free block `b` and returns the used block. A remainder of at
  * least MIN_BLOCK is split off and stays free. The used part keeps `b`'s low end, except when
- * `high` is set: then it takes the high end, and the remainder keeps b's place (segregated fits
- * put requests larger than the typical one there, so that small and large blocks gather at
- * opposite ends of the free space and a freed run of large blocks merges into one). Under next
- * fit the rover moves to the remainder.
+ * `twoEnded` is set (segregated fits) and the request is larger than the typical split request:
+ * then it takes the high end, and the remainder keeps b's place. So small and large blocks
+ * gather at opposite ends of the free space, and a freed run of large blocks merges into one.
+ * Under next fit the rover moves to the remainder.
  */
-function place(b: usize, size: usize, high: bool): usize {
+function place(b: usize, size: usize, twoEnded: bool): usize {
   const st = ST();
   const bsize = SIZE(b);
   const rem = bsize - size;
   if (rem >= MIN_BLOCK) {
-    if (high) {
+    if (twoEnded && isLarge(size)) {
       const u = b + rem;
       listRemove(b);
       SETHEADER(b, <u32>rem | (HEADER(b) & LEFT_USED));
@@ -204,10 +204,12 @@ function place(b: usize, size: usize, high: bool): usize {
 }
 
 /**
- * Segregated fits: whether a request of `size` bytes is larger than the typical request, which
- * is a running mean of log2(size) over the requests so far (weight 1/16 for the newest).
+ * Segregated fits: whether a request of `size` bytes is larger than the typical request that
+ * splits a block, a running mean of log2(size) over those requests (weight 1/16 for the newest).
+ * Requests served whole (a block of their class) do not move it, which keeps that path short.
  */
-function isLarge(size: usize): bool {
+// @ts-ignore: decorator
+@inline function isLarge(size: usize): bool {
   const st = ST();
   const lg = <u32>(32 - clz<u32>(<u32>size)) << 8;
   const typical = st.typicalLog;
@@ -282,7 +284,7 @@ function coverGrowth(bytes: usize): bool {
   if (!GUARDS) return true;
   const st = ST();
   const limit = heapLimit(st.maxPages);
-  while (<u64>st.heapStart + rangeStart(st.chunkCount) < <u64>st.brk + <u64>bytes) {
+  while (coveredEnd() < <u64>st.brk + <u64>bytes) {
     // A growth that cannot happen gets no bitmap: it would only waste the space (and past the
     // last range there is no directory entry to fill).
     if (<u64>st.brk + <u64>bytes > limit || st.chunkCount >= RANGE_COUNT) return false;
@@ -372,29 +374,39 @@ export function allocate(n: usize): usize {
   if (n > MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
   const size = request2size(n);
   const seg = POLICY() == Policy.SEGREGATED;
-  const high = seg && isLarge(size);
   let b = findFit(size);
+  // The usual case: a free block that the start table covers. (One that reaches past it is a
+  // block that grew in place and was then freed; see allocateSlow.)
+  if (b == 0 || (GUARDS && coveredEnd() < <u64>(b + SIZE(b)))) return allocateSlow(size, seg, b);
+  b = place(b, size, seg);
+  addUsed(SIZE(b));
+  ST().usedBlocks += 1;
+  return block2mem(b);
+}
+
+/**
+ * malloc's rare paths: deferred coalescing, covering a free block's space with the start table
+ * before a split may put a block start in it, and growing the heap.
+ */
+function allocateSlow(size: usize, seg: bool, b: usize): usize {
   if (b == 0 && COALESCING() == Coalesce.DEFERRED && coalesceAll() != 0) b = findFit(size);
-  // A free block may reach past the start bitmap's ranges (a block that grew in place, then was
-  // freed): the split must not put a block start there before a range covers it.
   while (GUARDS && b != 0 && coveredEnd() < <u64>(b + SIZE(b))) {
     if (!coverTo(b + SIZE(b))) return fail(ErrorCode.OUT_OF_MEMORY, 0);
     b = findFit(size);                      // the new range's chunk may have taken b
   }
   if (b != 0) {
-    b = place(b, size, high);
+    b = place(b, size, seg);
   } else if (seg) {
     b = growEnd(size);
     if (b == 0) return fail(ErrorCode.OUT_OF_MEMORY, 0);
-    b = place(b, size, high);
+    b = place(b, size, seg);
   } else {
     if (!coverGrowth(size)) return fail(ErrorCode.OUT_OF_MEMORY, 0);
     b = growFor(size, true);
     if (b == 0) return fail(ErrorCode.OUT_OF_MEMORY, 0);
   }
-  const st = ST();
   addUsed(SIZE(b));
-  st.usedBlocks += 1;
+  ST().usedBlocks += 1;
   return block2mem(b);
 }
 

@@ -94,14 +94,14 @@ import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state"
 /** Whether offset `o` is covered by a table. */
 // @ts-ignore: decorator
 @inline export function isCovered(o: usize): bool {
-  return rangeOf(o) < ST().chunkCount;
+  return <u64>o < ST().covered;
 }
 
 /** The address where the ranges that have a table end: every user block starts below it (I14). */
 // @ts-ignore: decorator
 @inline export function coveredEnd(): u64 {
   const st = ST();
-  return <u64>st.heapStart + rangeStart(st.chunkCount);
+  return <u64>st.heapStart + st.covered;
 }
 
 /** Records that a block starts at `b`, which must be covered. */
@@ -130,9 +130,7 @@ function setStart(b: usize): void { setStartInline(b); }
  */
 // @ts-ignore: decorator
 @inline export function CLEARSTART(b: usize): void {
-  if (!GUARDS) return;
-  if (MINIMAL) clearStart(b);
-  else clearStartInline(b);
+  if (GUARDS) clearStart(b);               // off the hot path: only merges call it
 }
 
 // @ts-ignore: decorator
@@ -170,6 +168,7 @@ function clearStart(b: usize): void { clearStartInline(b); }
   const e = <usize>load<u8>(ENTRY(o));
   if (e == 0) return false;
   let s = b - (o & ((1 << WINDOW_BITS) - 1)) + ((e - 1) << 3);
+  if (s == b) return true;                  // the first block in its window
   while (s < b) {
     const z = <usize>load<u32>(s) & ~7;
     if (z == 0) break;
@@ -205,6 +204,7 @@ export function setRangeBitmap(r: u32, table: usize): void {
   const st = ST();
   store<u32>(START_DIR() + (<usize>r << 2), <u32>(table - <usize>(rangeStart(r) >> WINDOW_BITS)));
   st.chunkCount = r + 1;
+  st.covered = rangeStart(r + 1);
   if (!GUARDS) return;
   const lo = rangeStart(r);
   const hi = rangeStart(r + 1);

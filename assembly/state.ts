@@ -64,6 +64,8 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
   lock: u32;
   /** Segregated fits: a running mean of log2(block size) in 1/256ths (see heap.ts, place). */
   typicalLog: u32;
+  /** The heap offset where the start table's covered ranges end: rangeStart(chunkCount). */
+  covered: u64;
 }
 
 // After the struct, still in the state area (see starts.ts and debug.ts):
