@@ -438,6 +438,13 @@ export function callocate(count: usize, size: usize): usize {
   const st = ST();
   const fresh = <usize>st.brk;
   const p = allocate(<usize>total);
+  if (MINIMAL) {                            // smaller code: clear it all
+    if (p != 0) {
+      memory.fill(p, 0, <usize>total);
+      ST().bytesCleared += total;
+    }
+    return p;
+  }
   if (p != 0) {
     const end = p + <usize>total;
     const dirtyEnd = end < fresh ? end : fresh;
