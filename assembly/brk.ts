@@ -2,17 +2,18 @@
 //
 // The heap's end (brk) moves up by exactly the bytes asked for. Memory pages are grown behind it:
 // below GROW_AHEAD_FROM only as many as needed, so a small heap's memory stays within a page of
-// its extent; above it, 1/32 of the memory more than needed, which keeps memory.grow calls to
-// O(log size) at the price of at most about 3% of memory beyond the extent. The calls are what
-// cost: a few µs each below 32 MiB and 130–250 µs above 64 MiB, where V8 runs a GC
-// (bench/grow.mjs). A heap growing page by page to 256 MiB spent 742 ms of 848 growing, and a
-// 17 MB trace replayed inside wasm spent about 70% of its time in growth (bench/inwasm.mjs,
-// random-bal: 0.71× TLSF's speed page by page, 0.93× growing ahead from 1 MiB).
+// its extent; above it, 1/20 of the memory more than needed, which keeps memory.grow calls to
+// O(log size) at the price of at most 5% of memory beyond the extent (so payload ÷ memory stays
+// within 0.05 of payload ÷ extent). The calls are what cost: a few µs each below 32 MiB and
+// 130–250 µs above 64 MiB, where V8 runs a GC (bench/grow.mjs). A heap growing page by page to
+// 256 MiB spent 742 ms of 848 growing, and a 17 MB trace replayed inside wasm spent about 70% of
+// its time in growth (bench/inwasm.mjs, random-bal: 0.71× TLSF's speed page by page). Growing
+// 1/32 ahead brought the suite inside wasm to 0.96–1.00× TLSF's speed, and 1/20 to 1.00×.
 // WebAssembly memory never shrinks, so neither does brk.
 
 import { BRK_LIMIT, PAGE_BITS, PAGE_SIZE } from "./common";
 
-/** Memory from which growth runs ahead of the heap's end (1 MiB; below 2 MiB, 1/32 is under a page anyway). */
+/** Memory from which growth runs ahead of the heap's end (1 MiB; below 1.25 MiB, 1/20 is under a page anyway). */
 // @ts-ignore: decorator
 @inline const GROW_AHEAD_FROM: u64 = 1 << 20;
 import { ST } from "./state";
@@ -27,7 +28,7 @@ export function coverMemory(end: u64, limit: u64): i32 {
   if (end > limit) return -1;
   const needed = <i32>((end - have + <u64>PAGE_SIZE - 1) >> PAGE_BITS);
   if (have >= GROW_AHEAD_FROM) {
-    const ahead = end + (have >> 5);
+    const ahead = end + have / 20;
     const want = ahead < limit ? ahead : limit;
     const pages = <i32>((want - have + <u64>PAGE_SIZE - 1) >> PAGE_BITS);
     if (pages > needed && memory.grow(pages) >= 0) return 1;

@@ -83,10 +83,11 @@ describe("maximumPages", () => {
     expect(i).toBeGreaterThanOrEqual(0);
     heap.free(ptrs[i]);
     heap.free(ptrs[i + 1]);
+    const within = (p: number, bytes: number) => p >= ptrs[i] && p + bytes <= ptrs[i] + 8008;
     const merged = heap.malloc(8000);
-    expect(merged).toBe(ptrs[i]);
+    expect(merged).toBe(ptrs[i]);           // exactly the two merged blocks
     heap.free(merged);
-    expect(heap.malloc(4000)).toBe(ptrs[i]);
+    expect(within(heap.malloc(4000), 4000)).toBe(true);   // (segregated fits may take either end)
     expect(heap.check()).toBeNull();
     expect(heap.stats().memoryBytes).toBe(3 * PAGE);
   });

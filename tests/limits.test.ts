@@ -27,7 +27,8 @@ describe("the 4 GiB ceiling", () => {
     expect(heap.check()).toBeNull();
     blocks.forEach((p, i) => expect(new DataView(heap.memory.buffer).getUint32(p + 512 * MiB - 4, true)).toBe(i));
     for (const p of blocks.slice(0, 3)) heap.free(p);
-    expect(blocks.slice(0, 3)).toContain(heap.malloc(500 * MiB));   // freed room is found again
+    const again = heap.malloc(500 * MiB);                // freed room is found again, at either end
+    expect(blocks.slice(0, 3).some((p) => again >= p && again + 500 * MiB <= p + 512 * MiB + 8)).toBe(true);
     expect(heap.malloc(2 * GiB)).toBe(0);                // no 2 GiB in one piece
     expect(heap.check()).toBeNull();
   });

@@ -125,19 +125,22 @@ describe("segregated fits", () => {
     expect(heap.check()).toBeNull();
   });
 
-  it("splits a block at its low end for a smaller than typical request, at its high end for a larger one", async () => {
+  it("splits a block at its high end for a request no larger than the typical one, at its low end for a larger one", async () => {
     const { heap } = await freshHeap({ policy: "segregated" });
-    for (let i = 0; i < 32; i++) heap.malloc(16);           // the typical request: a 24-byte block
+    for (let i = 0; i < 32; i++) heap.malloc(100);          // the typical request: a 104-byte block
     const room = heap.malloc(4000);
     heap.malloc(8);                                          // pins the room's right side
     heap.free(room);
     // Best fit in class: the smallest free block that holds the request.
     const bestFit = (size: number) => heap.blocks().filter((b) => b.kind === "free" && b.size >= size).sort((x, y) => x.size - y.size)[0];
-    const forSmall = bestFit(blockSize(8));
-    expect(heap.malloc(8) - 4).toBe(forSmall.address);                    // low end
     const forLarge = bestFit(blockSize(1000));
     expect(forLarge.size).toBeGreaterThan(blockSize(1000) + MIN_BLOCK);   // it will be split
-    expect(heap.malloc(1000) - 4 + blockSize(1000)).toBe(forLarge.address + forLarge.size); // high end
+    expect(heap.malloc(1000) - 4).toBe(forLarge.address);                 // low end
+    // A request no larger than the typical one whose best fit is large enough to split.
+    const n = Array.from({ length: 24 }, (_, k) => 96 - 4 * k).find((k) => bestFit(blockSize(k)).size >= blockSize(k) + MIN_BLOCK);
+    expect(n).toBeDefined();
+    const forSmall = bestFit(blockSize(n!));
+    expect(heap.malloc(n!) - 4 + blockSize(n!)).toBe(forSmall.address + forSmall.size); // high end
     expect(heap.check()).toBeNull();
   });
 
