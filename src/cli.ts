@@ -169,19 +169,23 @@ async function measureAll(traces: { name: string; trace: Trace }[], names: strin
   return out;
 }
 
+const UTIL_LEGEND = "util = peak payload ÷ extent (the payload span for peers that report no extent); util(span) = ÷ the span of\n" +
+  "payload addresses, measured the same way for every allocator; util(mem) = ÷ memory size\n";
+
 /** Prints the measurements as a table, with the suite's mean utilization and total throughput. */
 function printTable(rows: { name: string; results: Measurement[] }[], reference: string): void {
   const names = rows[0]?.results.map((r) => r.allocator) ?? [];
-  const head = ["trace", "allocator", "util", "util(mem)", "ops/s", `vs ${reference}`, "verified"];
+  const head = ["trace", "allocator", "util", "util(span)", "util(mem)", "ops/s", `vs ${reference}`, "verified"];
   const lines: string[][] = [];
-  const suite = new Map<string, { util: number; mem: number; ops: number; seconds: number }>();
+  const suite = new Map<string, { util: number; span: number; mem: number; ops: number; seconds: number }>();
   for (const { name, results } of rows) {
     const ref = results.find((r) => r.allocator === reference);
     for (const r of results) {
-      lines.push([name, r.allocator, r.utilization.toFixed(3), r.memoryUtilization.toFixed(3), Math.round(r.opsPerSecond).toLocaleString("en-US"),
+      lines.push([name, r.allocator, r.utilization.toFixed(3), r.spanUtilization.toFixed(3), r.memoryUtilization.toFixed(3), Math.round(r.opsPerSecond).toLocaleString("en-US"),
         ref ? `${(r.opsPerSecond / ref.opsPerSecond).toFixed(2)}×` : "", r.verified === "ok" ? "ok" : `FAILED: ${r.verified}`]);
-      const s = suite.get(r.allocator) ?? { util: 0, mem: 0, ops: 0, seconds: 0 };
+      const s = suite.get(r.allocator) ?? { util: 0, span: 0, mem: 0, ops: 0, seconds: 0 };
       s.util += r.utilization;
+      s.span += r.spanUtilization;
       s.mem += r.memoryUtilization;
       s.ops += r.ops;
       s.seconds += r.ops / r.opsPerSecond;
@@ -191,7 +195,7 @@ function printTable(rows: { name: string; results: Measurement[] }[], reference:
   const refSuite = suite.get(reference);
   for (const n of names) {
     const s = suite.get(n)!;
-    lines.push(["SUITE (mean util, total ops/s)", n, (s.util / rows.length).toFixed(3), (s.mem / rows.length).toFixed(3),
+    lines.push(["SUITE (mean util, total ops/s)", n, (s.util / rows.length).toFixed(3), (s.span / rows.length).toFixed(3), (s.mem / rows.length).toFixed(3),
       Math.round(s.ops / s.seconds).toLocaleString("en-US"), refSuite ? `${((s.ops / s.seconds) / (refSuite.ops / refSuite.seconds)).toFixed(2)}×` : "", ""]);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -221,7 +225,10 @@ async function replayCommand(args: string[]): Promise<void> {
   const traces = files.map((f) => ({ name: f.split("/").pop()!, trace: parseTrace(readFileSync(f, "utf8")) }));
   const rows = await measureAll(traces, names, values.json);
   if (values.json) console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, traces: rows }, null, 2));
-  else printTable(rows, peers.includes("tlsf") ? "tlsf" : names[0]);
+  else {
+    console.log(UTIL_LEGEND);
+    printTable(rows, peers.includes("tlsf") ? "tlsf" : names[0]);
+  }
 }
 
 /** wasmalloc compare (npm start): every allocator that can run here, on the bundled workloads. */
@@ -236,7 +243,7 @@ async function compare(): Promise<void> {
     }
   }
   console.log(`wasmalloc compare: ${names.join(", ")} on the bundled workloads (src/generators.ts)`);
-  console.log("util = peak payload ÷ extent (the payload span for peers that report no extent); util(mem) = ÷ memory size\n");
+  console.log(UTIL_LEGEND);
   const traces = Object.entries(WORKLOADS).map(([name, make]) => ({ name, trace: make() }));
   printTable(await measureAll(traces, names, false), names.includes("tlsf") ? "tlsf" : names[0]);
   if (names.includes("thi.ng")) console.log("\nthi.ng: @thi.ng/malloc 6.1.150; its realloc leaks the old block whenever the block moves.");

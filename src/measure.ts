@@ -39,6 +39,11 @@ export interface Measurement {
   utilization: number;
   /** Peak live payload ÷ the memory's size at the end. */
   memoryUtilization: number;
+  /**
+   * Peak live payload ÷ the span of payload addresses handed out: the one measure that can be
+   * taken the same way for every allocator, so per-trace comparisons use it.
+   */
+  spanUtilization: number;
   /** Operations per second, best of `runs`, the replay alone timed. */
   opsPerSecond: number;
   /** "ok", or what the verification pass found. */
@@ -51,6 +56,7 @@ export async function measure(make: () => Promise<Measurable>, trace: Trace, run
   let name = "";
   let utilization = 0;
   let memoryUtilization = 0;
+  let spanUtilization = 0;
   for (let r = 0; r < runs; r++) {
     const a = await make();
     name = a.name;
@@ -62,6 +68,7 @@ export async function measure(make: () => Promise<Measurable>, trace: Trace, run
       utilization = extent > 0 ? result.peakPayload / extent : 0;
       const bytes = a.memory?.buffer.byteLength ?? 0;
       memoryUtilization = bytes > 0 ? result.peakPayload / bytes : 0;
+      spanUtilization = result.payloadSpan > 0 ? result.peakPayload / result.payloadSpan : 0;
     }
   }
   let verified = "ok";
@@ -70,5 +77,5 @@ export async function measure(make: () => Promise<Measurable>, trace: Trace, run
   } catch (err) {
     verified = err instanceof Error ? err.message : String(err);
   }
-  return { allocator: name, ops: trace.kinds.length, utilization, memoryUtilization, opsPerSecond: trace.kinds.length / (Math.max(best, 0.001) / 1000), verified };
+  return { allocator: name, ops: trace.kinds.length, utilization, memoryUtilization, spanUtilization, opsPerSecond: trace.kinds.length / (Math.max(best, 0.001) / 1000), verified };
 }

@@ -21,6 +21,9 @@ describe("wasmalloc replay", () => {
       expect(r).toMatchObject({ ops: 6, verified: "ok" });
       expect(r.utilization).toBeGreaterThan(0.5);            // peak 330 bytes live in a heap of 404
       expect(r.utilization).toBeLessThanOrEqual(1);
+      // The payload span lies inside the extent, so its measure is never the lower one.
+      expect(r.spanUtilization).toBeGreaterThanOrEqual(r.utilization);
+      expect(r.spanUtilization).toBeLessThanOrEqual(1);
       expect(r.opsPerSecond).toBeGreaterThan(0);
     }
   });
