@@ -21,7 +21,7 @@
 //       the free blocks of its class, linked both ways, and the class bitmaps say which lists
 //       are not empty (fit/segregated.ts).
 //   I11 The statistics agree with the walk: usedBytes == sum of used user-block sizes,
-//       usedBlocks and freeBlocks == the counts, guardBytes == sum of bitmap-chunk sizes,
+//       usedBlocks and freeBlocks == the counts, guardBytes == sum of table-chunk sizes,
 //       usedBytes <= peakUsedBytes.
 //   I12 The rover is the sentinel or a block on the free list.
 //   I13 The start table names, for every 256-byte window of the covered ranges, the first block
@@ -219,7 +219,7 @@ export function walkNext(b: usize): usize {
   return next < <usize>st.brk - EPILOGUE_SIZE ? next : 0;
 }
 
-/** 0 free, 1 used, 2 internal (a start-bitmap chunk), 3 quarantined (debug heap). */
+/** 0 free, 1 used, 2 internal (a start-table chunk), 3 quarantined (debug heap). */
 export function blockKind(b: usize): u32 {
   if ((HEADER(b) & USED) == 0) return 0;
   if (isChunk(b)) return 2;

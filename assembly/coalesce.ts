@@ -1,5 +1,5 @@
 // Coalescing: how a block becomes free, immediately merged with its free neighbours or left for
-// a later merge pass. A block absorbed by a merge leaves the start bitmap, so a stale pointer to
+// a later merge pass. A block absorbed by a merge leaves the start table, so a stale pointer to
 // it is refused as invalid.
 
 import { Coalesce, Policy } from "./common";

@@ -127,8 +127,9 @@ export function fail(code: u32, address: usize): usize {
 
 /**
  * Whether `ptr` is the payload of a live block: OK, DOUBLE_FREE (the payload of a free block) or
- * INVALID_POINTER (anything else). Exact for every address, in O(1): the start bitmap, which no
- * payload write can reach, says whether a block starts at ptr - 4.
+ * INVALID_POINTER (anything else). Exact for every address, in at most 16 steps: the start table,
+ * which no payload write can reach, names the first block of ptr - 4's window, and the steps
+ * from it read only real headers (starts.ts).
  */
 export function validate(ptr: usize): u32 {
   if (!GUARDS) return ErrorCode.OK;
@@ -279,16 +280,16 @@ function addRangeBitmap(): bool {
 }
 
 /**
- * Makes sure that the start bitmap covers the heap once it has grown by `bytes` at its end
- * (I14), adding range bitmaps as needed; they may themselves move brk. Call it before working
- * out where a growth goes. Returns false when the heap cannot hold the bitmap.
+ * Makes sure that the start table covers the heap once it has grown by `bytes` at its end
+ * (I14), adding range tables as needed; they may themselves move brk. Call it before working
+ * out where a growth goes. Returns false when the heap cannot hold the table.
  */
 function coverGrowth(bytes: usize): bool {
   if (!GUARDS) return true;
   const st = ST();
   const limit = heapLimit(st.maxPages);
   while (coveredEnd() < <u64>st.brk + <u64>bytes) {
-    // A growth that cannot happen gets no bitmap: it would only waste the space (and past the
+    // A growth that cannot happen gets no table: it would only waste the space (and past the
     // last range there is no directory entry to fill).
     if (<u64>st.brk + <u64>bytes > limit || st.chunkCount >= RANGE_COUNT) return false;
     if (!addRangeBitmap()) return false;
@@ -297,8 +298,8 @@ function coverGrowth(bytes: usize): bool {
 }
 
 /**
- * Makes the start bitmap cover every address below `end` (inside the heap), adding range
- * bitmaps as needed; they may take free blocks or move brk. Returns false when it cannot.
+ * Makes the start table cover every address below `end` (inside the heap), adding range
+ * tables as needed; they may take free blocks or move brk. Returns false when it cannot.
  */
 function coverTo(end: usize): bool {
   if (!GUARDS) return true;
@@ -311,7 +312,7 @@ function coverTo(end: usize): bool {
 
 /**
  * Splits the used block `b` down to `size` bytes when the rest makes a block, and frees the rest.
- * When the bitmap cannot cover the rest's start (the heap is full), the block stays whole.
+ * When the table cannot cover the rest's start (the heap is full), the block stays whole.
  */
 function shrink(b: usize, size: usize): void {
   const rem = SIZE(b) - size;
@@ -467,6 +468,15 @@ export function callocate(count: usize, size: usize): usize {
 }
 
 /**
+ * Whether some free block could take `size` bytes, merging deferred free blocks first as a
+ * failed search does: what the heap must rule out before it grows.
+ */
+function anyFit(size: usize): bool {
+  if (findFit(size) != 0) return true;
+  return COALESCING() == Coalesce.DEFERRED && coalesceAll() != 0 && findFit(size) != 0;
+}
+
+/**
  * realloc: resizes the block at `ptr` to at least `n` bytes, keeping its contents up to the
  * smaller size. Shrinks in place; grows in place into a free right neighbour or at the heap's
  * end; otherwise moves. Returns the (possibly new) payload, or 0 with the old block untouched
@@ -487,8 +497,10 @@ export function reallocate(ptr: usize, n: usize): usize {
     shrink(b, size);
     return ptr;
   }
-  // Growing in place starts no new block, so the start bitmap needs no new range for it (a
-  // range's chunk taken now could land right where the block means to grow).
+  // Growing in place starts no new block, so the start table needs no new range for it (a
+  // range's chunk taken now could land right where the block means to grow). The heap grows
+  // under a block that ends it only when no free block could take the request instead: a block
+  // placed at the top of a large free block would otherwise grow the heap on every cycle.
   const right = b + cur;
   const flags = HEADER(b) & (USED | LEFT_USED);
   const epilogue = <usize>st.brk - EPILOGUE_SIZE;
@@ -503,7 +515,7 @@ export function reallocate(ptr: usize, n: usize): usize {
       shrink(b, size);
       return ptr;
     }
-    if (right + SIZE(right) == epilogue && sbrk(size - total) != 0) {
+    if (right + SIZE(right) == epilogue && !anyFit(size) && sbrk(size - total) != 0) {
       listRemove(right);                    // the right neighbour ends the heap: take it and grow
       CLEARLASTSTART(right);
       SETHEADER(b, <u32>size | flags);
@@ -511,7 +523,7 @@ export function reallocate(ptr: usize, n: usize): usize {
       addUsed(size - cur);
       return ptr;
     }
-  } else if (right == epilogue && sbrk(size - cur) != 0) {
+  } else if (right == epilogue && !anyFit(size) && sbrk(size - cur) != 0) {
     SETHEADER(b, <u32>size | flags);        // this block ends the heap: grow it
     SETHEADER(b + size, USED | LEFT_USED);
     addUsed(size - cur);

@@ -178,7 +178,7 @@ export function heap_walk(b: usize): usize {
   return next;
 }
 
-/** What the block at `b` is: 0 free, 1 used, 2 internal (a start-bitmap chunk), 3 quarantined (debug). */
+/** What the block at `b` is: 0 free, 1 used, 2 internal (a start-table chunk), 3 quarantined (debug). */
 export function heap_block_kind(b: usize): i32 {
   return <i32>blockKind(b);
 }

@@ -47,9 +47,9 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
   checkAddress: u32;
   /** Bytes that calloc had to clear (fresh pages from memory.grow are not counted). */
   bytesCleared: u64;
-  /** Bytes in the start bitmap's chunk blocks (internal used blocks, not in usedBytes). */
+  /** Bytes in the start table's chunk blocks (internal used blocks, not in usedBytes). */
   guardBytes: u32;
-  /** How many ranges of the start bitmap have a chunk (range 0's lives in the state). */
+  /** How many ranges of the start table have a chunk (range 0's lives in the state). */
   chunkCount: u32;
   /** Debug heap: the last allocation sequence number handed out. */
   allocSeq: u32;

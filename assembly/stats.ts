@@ -20,7 +20,7 @@ export const enum Stat {
   GROW_CALLS = 9,      // memory.grow calls
   BYTES_CLEARED = 10,  // bytes calloc cleared
   HEAP_START = 11,     // the prologue's address
-  GUARD_BYTES = 12,    // bytes in the start bitmap's chunks inside the heap
+  GUARD_BYTES = 12,    // bytes in the start table's chunks inside the heap
   ALLOCATIONS = 13,    // debug heap: allocations so far (the last sequence number)
   QUARANTINED_BLOCKS = 14, // debug heap: blocks in quarantine (counted in usedBlocks)
   QUARANTINED_BYTES = 15,  // debug heap: their block bytes (counted in usedBytes)

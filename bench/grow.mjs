@@ -4,8 +4,8 @@
 //
 // 1. A bare WebAssembly.Memory grown from 1 page to 256 MiB in steps of 1, 4, 16, 64 and 256
 //    pages: total time, calls, and time per call in each 32 MiB band.
-// 2. wasmalloc filling 256 MiB with 1 KiB blocks: it grows memory by the pages it needs, so about
-//    one call per page below 32 MiB and grows 1/32 ahead above (assembly/brk.ts); the time is
+// 2. wasmalloc filling 256 MiB with 1 KiB blocks: it grows memory by the pages it needs below
+//    1 MiB and 1/20 ahead above (assembly/brk.ts); the time is
 //    compared with the same run on a heap whose initialPages already covers it (no growth at
 //    all). Best of three, alternating.
 

@@ -1,5 +1,5 @@
 // What the checks cost: the shipped release build, and the debug heap, against the "unchecked"
-// build (asc --use WASMALLOC_UNCHECKED=1: no start bitmap, every pointer trusted), in one run.
+// build (asc --use WASMALLOC_UNCHECKED=1: no start table, every pointer trusted), in one run.
 //
 //   npm run bench:guards     (builds both first)
 //

@@ -88,8 +88,8 @@ export interface HeapStats {
   /** The address of the prologue, where the extent starts. */
   heapStart: number;
   /**
-   * Bytes of the extent that hold the start bitmap (the exact pointer check): 1 bit per 8 bytes of
-   * heap beyond the first 64 KiB, in internal blocks that are not counted in usedBytes.
+   * Bytes of the extent that hold the start table (the exact pointer check): 1 byte per 256 bytes
+   * of heap beyond the first 256 KiB, in internal blocks that are not counted in usedBytes.
    */
   guardBytes: number;
   /** Debug heap: allocations so far, which is the last sequence number (0 in the release heap). */
@@ -180,7 +180,7 @@ export interface HeapBlock {
   address: number;
   /** The block's size in bytes, header included. */
   size: number;
-  /** `"internal"` is a chunk of the start bitmap; `"quarantined"` a freed block on the debug heap. */
+  /** `"internal"` is a chunk of the start table; `"quarantined"` a freed block on the debug heap. */
   kind: "free" | "used" | "internal" | "quarantined";
 }
 

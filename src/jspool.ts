@@ -11,7 +11,7 @@
 //
 // Checks: free, realloc and usableSize refuse offsets that are out of range, misaligned, or whose
 // header is not a live block's, and a second free. The header can be forged by payload bytes
-// (it is not exact like the wasm heap's bitmap); that is the price of the baseline's speed.
+// (it is not exact like the wasm heap's start table); that is the price of the baseline's speed.
 
 import type { Allocator, HeapStats, HeapViolation } from "./api.js";
 import { oversizeOrThrow, badPointer } from "./args.js";

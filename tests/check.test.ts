@@ -180,7 +180,7 @@ describe("check() reports each invariant by number", () => {
     heap.malloc(300_000);
     heap.malloc(16);                          // starts past 256 KiB: range 1 has a chunk
     expect(heap.check()).toBeNull();
-    poke(heap, stateAt(heap) + 84, 1);       // chunkCount: as if only range 0 had a bitmap
+    poke(heap, stateAt(heap) + 84, 1);       // chunkCount: as if only range 0 had a table
     expect(heap.check()).toMatchObject({ invariant: 14 });
   });
 

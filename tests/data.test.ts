@@ -31,7 +31,7 @@ describe("realloc keeps the data on every path", () => {
 
   it.each(CONFIGS)("$policy/$coalesce: grow at the heap's end", async (cfg) => {
     const { heap } = await freshHeap(cfg);
-    const room = heap.malloc(6 * PAGE);      // freed below: room for the start bitmap's chunks
+    const room = heap.malloc(2 * PAGE);      // freed below: too small for the growth
     const p = heap.malloc(40);
     heap.free(room);
     fill(heap, p, 40, 3);
@@ -41,6 +41,21 @@ describe("realloc keeps the data on every path", () => {
     expect(s.heapStart + s.extent).toBe(p - 4 + blockSize(5 * PAGE) + 4);
     expect(s.extent - e0).toBeLessThanOrEqual(blockSize(5 * PAGE) - blockSize(40));
     expect(holds(heap, p, 40, 3)).toBe(true);
+    expect(heap.check()).toBeNull();
+  });
+
+  it.each(CONFIGS)("$policy/$coalesce: at the heap's end, move into a free block that fits rather than grow", async (cfg) => {
+    const { heap } = await freshHeap(cfg);
+    const room = heap.malloc(6 * PAGE);
+    const p = heap.malloc(40);
+    heap.free(room);
+    fill(heap, p, 40, 4);
+    const e0 = heap.stats().extent;
+    const q = heap.realloc(p, 5 * PAGE);
+    expect(q).not.toBe(p);
+    expect(q >= room && q + 5 * PAGE <= room + 6 * PAGE).toBe(true);
+    expect(heap.stats().extent).toBe(e0);
+    expect(holds(heap, q, 40, 4)).toBe(true);
     expect(heap.check()).toBeNull();
   });
 

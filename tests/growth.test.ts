@@ -43,13 +43,13 @@ describe("growth", () => {
     expect(heap.check()).toBeNull();
   });
 
-  it("above 1 MiB grows memory 1/32 ahead: few memory.grow calls, memory within 4% of the extent", async () => {
+  it("above 1 MiB grows memory 1/20 ahead: few memory.grow calls, memory within 5% of the extent", async () => {
     const heap = await createHeap();
     for (let i = 0; i < 96 * 1024; i++) expect(heap.malloc(1020)).not.toBe(0);   // 96 MiB in 1 KiB blocks
     const s = heap.stats();
     expect(s.extent).toBeGreaterThan(96 * 2 ** 20);
-    expect(s.memoryBytes).toBeLessThanOrEqual(s.heapStart + s.extent * 1.04 + PAGE);
-    expect(s.growCalls).toBeLessThan(16 + 160);         // page by page only up to 1 MiB, then O(log)
+    expect(s.memoryBytes).toBeLessThanOrEqual(s.heapStart + s.extent * 1.05 + PAGE);
+    expect(s.growCalls).toBeLessThan(16 + 100);         // page by page only up to 1 MiB, then O(log): ln 96 / ln 1.05 ≈ 94
     expect(heap.check()).toBeNull();
   });
 
@@ -78,7 +78,7 @@ describe("maximumPages", () => {
     expect(heap.calloc(1000, 4)).toBe(0);
     expect(heap.realloc(ptrs[0], 3 * PAGE)).toBe(0);
     expect(heap.check()).toBeNull();
-    // Two neighbours (the start bitmap's chunks sit between some blocks) freed: together they hold 8008.
+    // Two neighbours (the start table's chunks sit between some blocks) freed: together they hold 8008.
     const i = ptrs.findIndex((p, k) => ptrs[k + 1] === p + 4008);
     expect(i).toBeGreaterThanOrEqual(0);
     heap.free(ptrs[i]);
@@ -101,7 +101,7 @@ describe("maximumPages", () => {
     expect(heap.check()).toBeNull();
   });
 
-  it("a request past maximumPages costs nothing, not even start-bitmap chunks", async () => {
+  it("a request past maximumPages costs nothing, not even start-table chunks", async () => {
     const heap = await createHeap({ maximumPages: 4 });
     heap.malloc(100);
     const before = heap.stats();
@@ -127,5 +127,42 @@ describe("addresses of 2 GiB and above", () => {
     heap.free(again);
     expect(heap.check()).toBeNull();
     expect(heap.stats().usedBlocks).toBe(0);
+  });
+});
+
+describe("steady state", () => {
+  // The same work, repeated on a heap that it leaves empty, must find the space it used before.
+  const vector = (heap: Awaited<ReturnType<typeof createHeap>>) => {
+    let p = 0;
+    for (let n = 16; n < 65536; n = Math.ceil(n * 1.5)) p = heap.realloc(p, n);
+    heap.free(p);
+  };
+  const mixed = (heap: Awaited<ReturnType<typeof createHeap>>) => {
+    const live: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      live.push(heap.malloc(8 + ((i * 7919) % 2000)));
+      if (i % 3 === 2) heap.free(live.splice((i * 31) % live.length, 1)[0]);
+    }
+    let v = heap.malloc(16);
+    for (let n = 32; n < 20000; n *= 2) v = heap.realloc(v, n);
+    live.push(v);
+    for (const p of live) heap.free(p);
+  };
+  // A vector grown by realloc and freed: a block placed at the top of a large free block must not
+  // grow the heap on every cycle (it did, before realloc learned to look for a free block first).
+  // The mixed work also fragments, so it is steady only where every free merges at once and the
+  // search does not depend on where the last one stopped.
+  const steady = (cfg: { policy: string; coalesce: string }) =>
+    cfg.coalesce === "immediate" && cfg.policy !== "next-fit" ? [vector, mixed] : [vector];
+  it.each(CONFIGS)("$policy/$coalesce: repeating work on an emptied heap does not grow it", async (cfg) => {
+    for (const work of steady(cfg)) {
+      const heap = await createHeap(cfg);
+      for (let i = 0; i < 5; i++) work(heap);         // deferred merging may settle a cycle late
+      const extent = heap.stats().extent;
+      for (let i = 0; i < 30; i++) work(heap);
+      expect(heap.stats().extent, work.name).toBe(extent);
+      expect(heap.stats().usedBlocks).toBe(0);
+      expect(heap.check()).toBeNull();
+    }
   });
 });

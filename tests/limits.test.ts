@@ -35,7 +35,7 @@ describe("the 4 GiB ceiling", () => {
 
   it("grows memory to all 65536 pages for one block just under 4 GiB", async () => {
     const heap = await createHeap();
-    const n = 2 ** 32 - 2 ** 27;                         // leaves room for the start bitmap's 64 MiB
+    const n = 2 ** 32 - 2 ** 27;                         // leaves room for the start table's chunks
     const p = heap.malloc(n);
     expect(p).toBeGreaterThan(0);
     const s = heap.stats();

@@ -94,7 +94,7 @@ async function run(cfg: (typeof BUILDS)[number], sequence: Op[]): Promise<void> 
   });
   for (const b of live.splice(0)) heap.free(b.ptr);
   verify(heap, live);
-  // Everything but the start bitmap's chunks (and the debug heap's quarantine) is free, and
+  // Everything but the start table's chunks (and the debug heap's quarantine) is free, and
   // (immediate coalescing, no chunks, no quarantine) in one block.
   const s = heap.stats();
   const oneBlock = cfg.coalesce === "deferred" || s.guardBytes > 0 || cfg.debug || s.freeBlocks <= 1;
