@@ -13,6 +13,7 @@
 // a map word is set exactly when the word is not 0.
 
 import { NEXT, PREV, SETNEXT, SETPREV, SIZE } from "../block";
+import { MINIMAL } from "../common";
 import { SEG_CLASSES, SEG_HEADS, SEG_MAP, ST } from "../state";
 
 /** The class of a block of `size` bytes (a multiple of 8, at least 16). */
@@ -28,8 +29,9 @@ import { SEG_CLASSES, SEG_HEADS, SEG_MAP, ST } from "../state";
 // @ts-ignore: decorator
 @inline function SETHEAD(c: u32, b: usize): void { store<u32>(SEG_HEADS() + (<usize>c << 2), <u32>b); }
 
-/** Links the free block `b` into its class (its header must hold its size). */
-export function segInsert(b: usize): void {
+/** Links the free block `b` into its class (its header must hold its size). Inlined: it is on every free. */
+// @ts-ignore: decorator
+@inline function segInsertInline(b: usize): void {
   const c = classOf(SIZE(b));
   const head = HEAD(c);
   SETNEXT(b, head);
@@ -43,8 +45,9 @@ export function segInsert(b: usize): void {
   ST().freeBlocks += 1;
 }
 
-/** Unlinks the free block `b` from its class (before its size changes). */
-export function segRemove(b: usize): void {
+/** Unlinks the free block `b` from its class (before its size changes). Inlined: it is on every malloc. */
+// @ts-ignore: decorator
+@inline function segRemoveInline(b: usize): void {
   const c = classOf(SIZE(b));
   const n = NEXT(b);
   const p = PREV(b);
@@ -61,6 +64,24 @@ export function segRemove(b: usize): void {
     }
   }
   ST().freeBlocks -= 1;
+}
+
+/** segInsert's and segRemove's one copy in the minimal build, which is built for size. */
+function segInsertCall(b: usize): void { segInsertInline(b); }
+function segRemoveCall(b: usize): void { segRemoveInline(b); }
+
+/** Links the free block `b` into its class (its header must hold its size). */
+// @ts-ignore: decorator
+@inline export function segInsert(b: usize): void {
+  if (MINIMAL) segInsertCall(b);
+  else segInsertInline(b);
+}
+
+/** Unlinks the free block `b` from its class (before its size changes). */
+// @ts-ignore: decorator
+@inline export function segRemove(b: usize): void {
+  if (MINIMAL) segRemoveCall(b);
+  else segRemoveInline(b);
 }
 
 /** The first non-empty class at or above `from`, or SEG_CLASSES. */
