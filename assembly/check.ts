@@ -40,10 +40,10 @@ import {
 import { heapLimit } from "./brk";
 import { QUARANTINED } from "./debug";
 import {
-  CHUNK_PREFIX, CHUNK_TAG, GUARDS, ISSTART, RANGE_COUNT, WINDOW_BITS, isChunk, isCovered, rangeBitmap, rangeBitmapBytes,
+  CHUNK_PREFIX, CHUNK_TAG, GUARDS, ISSTART, RANGE_COUNT, WINDOW_BITS, isChunk, isCovered, rangeTable, rangeTableBytes,
   rangeStart, windowEntry, windowPos,
 } from "./starts";
-import { HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_BITMAP0, ST, STATE_MAGIC } from "./state";
+import { HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_TABLE0, ST, STATE_MAGIC } from "./state";
 
 /** Records where invariant `n` failed and returns `n`. */
 function violated(n: u32, address: usize): u32 {
@@ -73,13 +73,13 @@ export function checkHeap(): u32 {
   if (HEADER(start) != (<u32>PROLOGUE_SIZE | USED | LEFT_USED)) return violated(2, start);
   // I14, before any bit is read
   const chunks = st.chunkCount;
-  if (GUARDS) if (chunks == 0 || chunks > RANGE_COUNT || rangeBitmap(0) != START_BITMAP0() || st.covered != rangeStart(chunks)) {
+  if (GUARDS) if (chunks == 0 || chunks > RANGE_COUNT || rangeTable(0) != START_TABLE0() || st.covered != rangeStart(chunks)) {
     return violated(14, stateAddr);
   }
   for (let r: u32 = 1; GUARDS && r < chunks; r++) {
-    const c = rangeBitmap(r) - CHUNK_PREFIX - BLOCK_OVERHEAD;
+    const c = rangeTable(r) - CHUNK_PREFIX - BLOCK_OVERHEAD;
     if (c < start + PROLOGUE_SIZE || c > brk - EPILOGUE_SIZE - MIN_BLOCK || (c & AL_MASK) != 4 ||
-        (HEADER(c) & USED) == 0 || SIZE(c) < rangeBitmapBytes(r) + CHUNK_PREFIX + BLOCK_OVERHEAD ||
+        (HEADER(c) & USED) == 0 || SIZE(c) < rangeTableBytes(r) + CHUNK_PREFIX + BLOCK_OVERHEAD ||
         SIZE(c) > brk - EPILOGUE_SIZE - c || load<u32>(c, BLOCK_OVERHEAD) != (CHUNK_TAG ^ r)) {
       return violated(14, c);
     }

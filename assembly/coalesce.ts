@@ -23,6 +23,7 @@ export function release(b: usize): void {
   const h = HEADER(b);
   const right = b + size;
   if (COALESCING() == Coalesce.DEFERRED) {
+    ST().unmerged = 1;
     SETHEADER(b, <u32>size | (h & LEFT_USED));
     SETFOOTER(b, size);
     CLEARLEFTUSED(right);
@@ -88,6 +89,7 @@ export function release(b: usize): void {
  * Returns the number of merges made.
  */
 export function coalesceAll(): u32 {
+  ST().unmerged = 0;
   if (POLICY() == Policy.SEGREGATED) return coalesceAllSegregated();
   const s = SENTINEL();
   let merges: u32 = 0;

@@ -14,13 +14,13 @@ import { coverMemory, heapLimit, sbrk } from "./brk";
 import { coalesceAll, release } from "./coalesce";
 import { listInsert, listRemove, listReplace } from "./freelist";
 import {
-  CHUNK_PREFIX, CHUNK_TAG, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, RANGE_COUNT, SETSTART, coveredEnd, isChunk, isCovered, rangeBitmapBytes, rangeStart,
-  setRangeBitmap, setupStarts,
+  CHUNK_PREFIX, CHUNK_TAG, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, RANGE_COUNT, SETSTART, coveredEnd, isChunk, isCovered, rangeTableBytes, rangeStart,
+  setRangeTable, setupStarts,
 } from "./starts";
 import { findBestFit } from "./fit/best";
 import { findFirstFit } from "./fit/first";
 import { findNextFit } from "./fit/next";
-import { findSegFit, segSetup } from "./fit/segregated";
+import { classOf, findSegFit, segSetup } from "./fit/segregated";
 import {
   COALESCING, DEFAULT_COALESCE, DEFAULT_POLICY, HEAP_START, HeapState, POLICY, SENTINEL, ST, STATE_MAGIC,
 } from "./state";
@@ -165,10 +165,29 @@ export function isHandle(h: usize, magic: u32): bool {
 }
 
 /**
+ * The policy's free block for `size` bytes; under deferred coalescing, when there is none and a
+ * block was freed since the last merge pass, merges and searches again. 0 when nothing fits.
+ */
+function findOrMerge(size: usize): usize {
+  let b = findFit(size);
+  if (b == 0 && COALESCING() == Coalesce.DEFERRED && ST().unmerged != 0 && coalesceAll() != 0) b = findFit(size);
+  return b;
+}
+
+/**
+ * Whether splitting the free block `b` for `size` bytes would start a block where the start
+ * table has no range yet. The new start lies at most MIN_BLOCK below b's end.
+ */
+// @ts-ignore: decorator
+@inline function needsCover(b: usize, size: usize): bool {
+  return GUARDS && SIZE(b) - size >= MIN_BLOCK && coveredEnd() <= <u64>(b + SIZE(b) - MIN_BLOCK);
+}
+
+/**
  * Allocates `size` bytes from the free block `b` and returns the used block. A remainder of at
  * least MIN_BLOCK is split off and stays free. The used part keeps `b`'s low end, except when
  * `twoEnded` is set (segregated fits) and the request is no larger than the typical split
- * request: then it takes the high end, and the remainder keeps b's place. So small and large
+ * request: then it takes the high end, and the remainder keeps b's address. So small and large
  * blocks gather at opposite ends of the free space, and a freed run of large blocks merges into
  * one. (Small at the high end measured better than the other way round: on the Malloc Lab suite,
  * on the bundled workloads and on larger runs of the generators.) Under next fit the rover moves
@@ -181,10 +200,11 @@ function place(b: usize, size: usize, twoEnded: bool): usize {
   if (rem >= MIN_BLOCK) {
     if (twoEnded && isSmall(size)) {
       const u = b + rem;
-      listRemove(b);
+      const relist = classOf(rem) != classOf(bsize);  // (the remainder keeps b's address)
+      if (relist) listRemove(b);
       SETHEADER(b, <u32>rem | (HEADER(b) & LEFT_USED));
       SETFOOTER(b, rem);
-      listInsert(b);
+      if (relist) listInsert(b);
       SETHEADER(u, <u32>size | USED);
       SETSTART(u);
       SETLEFTUSED(u + size);
@@ -225,7 +245,7 @@ function place(b: usize, size: usize, twoEnded: bool): usize {
  * Grows the heap by its shortfall and returns a used block of exactly `size` bytes at the end,
  * or 0 when brk cannot move. A free block at the end is extended rather than skipped. No word
  * above the old brk is written except the new epilogue, so a fresh block's payload is zero.
- * A `user` block is recorded in the start table here; a table chunk by addRangeBitmap.
+ * A `user` block is recorded in the start table here; a table chunk by addRangeTable.
  */
 function growFor(size: usize, user: bool): usize {
   const ep = <usize>ST().brk - EPILOGUE_SIZE;
@@ -248,29 +268,31 @@ function growFor(size: usize, user: bool): usize {
  * Gives the next range of the start table its chunk: an internal used block, taken from the
  * free list when one fits, else from new heap at the end. Returns false when the heap is full.
  */
-function addRangeBitmap(): bool {
+function addRangeTable(grow: bool): bool {
   const st = ST();
   const r = st.chunkCount;
-  const bytes = rangeBitmapBytes(r);
+  const bytes = rangeTableBytes(r);
   const size = request2size(CHUNK_PREFIX + bytes);
-  // The lowest free block that fits, whatever the policy: chunks gather low in the heap rather
-  // than between the blocks at its end, where they would split free space that could merge.
-  const seg = POLICY() == Policy.SEGREGATED;   // (whose lists are not in address order)
+  // A free block rather than the heap's end, where a chunk would split free space that could
+  // merge: the lowest that fits under the address-ordered policies, the best fit in class under
+  // segregated fits (whose lists are not in address order).
+  const seg = POLICY() == Policy.SEGREGATED;
   let b = seg ? findSegFit(size) : findFirstFit(size);
-  if (b == 0 && COALESCING() == Coalesce.DEFERRED && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
+  if (b == 0 && COALESCING() == Coalesce.DEFERRED && st.unmerged != 0 && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
+  if (b == 0 && !grow) return false;
   const table = b + BLOCK_OVERHEAD + CHUNK_PREFIX;
   if (b != 0) {
     // The free block may reach past the covered ranges; the split's remainder starts inside
     // range r at the latest (a chunk is smaller than its range), so range r gets its table
     // first. The table bytes lie past the block's header and links, which place still reads.
     memory.fill(table, 0, bytes);
-    setRangeBitmap(r, table);
+    setRangeTable(r, table);
     b = place(b, size, false);
   } else {
     b = growFor(size, false);
     if (b == 0) return false;
     memory.fill(block2mem(b) + CHUNK_PREFIX, 0, bytes);
-    setRangeBitmap(r, block2mem(b) + CHUNK_PREFIX);
+    setRangeTable(r, block2mem(b) + CHUNK_PREFIX);
     if (isCovered(b - <usize>st.heapStart)) SETSTART(b);   // (past the ranges, a later range records it)
   }
   store<u32>(block2mem(b), CHUNK_TAG ^ r);
@@ -292,20 +314,21 @@ function coverGrowth(bytes: usize): bool {
     // A growth that cannot happen gets no table: it would only waste the space (and past the
     // last range there is no directory entry to fill).
     if (<u64>st.brk + <u64>bytes > limit || st.chunkCount >= RANGE_COUNT) return false;
-    if (!addRangeBitmap()) return false;
+    if (!addRangeTable(true)) return false;
   }
   return true;
 }
 
 /**
  * Makes the start table cover every address below `end` (inside the heap), adding range
- * tables as needed; they may take free blocks or move brk. Returns false when it cannot.
+ * tables as needed; they take free blocks, and may move brk only when `grow` is set. Returns
+ * false when it cannot.
  */
-function coverTo(end: usize): bool {
+function coverTo(end: usize, grow: bool): bool {
   if (!GUARDS) return true;
   const st = ST();
   while (coveredEnd() < <u64>end) {
-    if (st.chunkCount >= RANGE_COUNT || !addRangeBitmap()) return false;
+    if (st.chunkCount >= RANGE_COUNT || !addRangeTable(grow)) return false;
   }
   return true;
 }
@@ -317,7 +340,8 @@ function coverTo(end: usize): bool {
 function shrink(b: usize, size: usize): void {
   const rem = SIZE(b) - size;
   if (rem < MIN_BLOCK) return;
-  if (GUARDS && coveredEnd() <= <u64>(b + size) && !coverTo(b + size + MIN_BLOCK)) return;
+  // (A shrink never grows the heap: a chunk put at its end would block the next growth.)
+  if (GUARDS && coveredEnd() <= <u64>(b + size) && !coverTo(b + size + MIN_BLOCK, false)) return;
   SETHEADER(b, <u32>size | (HEADER(b) & (USED | LEFT_USED)));
   const r = b + size;
   SETHEADER(r, <u32>rem | USED | LEFT_USED);
@@ -335,7 +359,7 @@ function shrink(b: usize, size: usize): void {
 /**
  * Segregated fits: makes the heap end in a free block of at least `size` bytes and returns it,
  * or 0 when the heap cannot grow. The heap grows by its shortfall plus a slack of up to
- * min(4 KiB, extent / 64), which stays free at the end: the next requests split it from either
+ * min(4 KiB, extent / 16), which stays free at the end: the next requests split it from either
  * end (see place), so small and large blocks do not interleave, and a block that ends the heap
  * can grow in place. Only the free block's header, links and footer are written above the old brk.
  */
@@ -379,9 +403,9 @@ export function allocate(n: usize): usize {
   const size = request2size(n);
   const seg = POLICY() == Policy.SEGREGATED;
   let b = findFit(size);
-  // The usual case: a free block that the start table covers. (One that reaches past it is a
-  // block that grew in place and was then freed; see allocateSlow.)
-  if (b == 0 || (GUARDS && coveredEnd() < <u64>(b + SIZE(b)))) return allocateSlow(size, seg, b);
+  // The usual case: a free block whose split the start table covers. (One that reaches past it
+  // is a block that grew in place and was then freed; see allocateSlow.)
+  if (b == 0 || needsCover(b, size)) return allocateSlow(size, seg, b);
   b = place(b, size, seg);
   addUsed(SIZE(b));
   ST().usedBlocks += 1;
@@ -393,10 +417,13 @@ export function allocate(n: usize): usize {
  * before a split may put a block start in it, and growing the heap.
  */
 function allocateSlow(size: usize, seg: bool, b: usize): usize {
-  if (b == 0 && COALESCING() == Coalesce.DEFERRED && coalesceAll() != 0) b = findFit(size);
-  while (GUARDS && b != 0 && coveredEnd() < <u64>(b + SIZE(b))) {
-    if (!coverTo(b + SIZE(b))) return fail(ErrorCode.OUT_OF_MEMORY, 0);
-    b = findFit(size);                      // the new range's chunk may have taken b
+  if (b == 0) b = findOrMerge(size);
+  while (b != 0 && needsCover(b, size)) {
+    if (!coverTo(b + SIZE(b) - MIN_BLOCK + AL_SIZE, true)) {
+      b = 0;                                // no room for the range's chunk: try growing
+      break;
+    }
+    b = findOrMerge(size);                  // the new range's chunk may have taken b
   }
   if (b != 0) {
     b = place(b, size, seg);
@@ -433,7 +460,9 @@ export function deallocate(ptr: usize): u32 {
 
 /**
  * calloc: `count * size` zeroed bytes, or 0 when the product overflows or the heap cannot grow.
- * Bytes at or above the old brk have never been written, so only the part below it is cleared.
+ * Above the old brk only a new free block's header, links and footer (and the epilogue) were
+ * ever written, so the part below it is cleared, and the payload words where those links and
+ * that footer may have been.
  */
 export function callocate(count: usize, size: usize): usize {
   ensureHeap();
@@ -468,12 +497,13 @@ export function callocate(count: usize, size: usize): usize {
 }
 
 /**
- * Whether some free block could take `size` bytes, merging deferred free blocks first as a
- * failed search does: what the heap must rule out before it grows.
+ * Segregated fits: whether some free block could take `size` bytes (merging deferred free blocks
+ * first, as a failed search does), so that realloc moves there rather than grow the heap. The
+ * address-ordered policies split at the low end, so a block never sits at the top of a large
+ * free block, and their O(free blocks) search is not worth it here.
  */
 function anyFit(size: usize): bool {
-  if (findFit(size) != 0) return true;
-  return COALESCING() == Coalesce.DEFERRED && coalesceAll() != 0 && findFit(size) != 0;
+  return POLICY() == Policy.SEGREGATED && findOrMerge(size) != 0;
 }
 
 /**

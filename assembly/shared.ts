@@ -55,9 +55,35 @@ import { HeapState, ST } from "./state";
 /** The lock word. */
 // @ts-ignore: decorator
 @inline function LOCK(): usize { return changetype<usize>(ST()) + offsetof<HeapState>("lock"); }
+/** The sequence word: odd while the lock is held. */
+// @ts-ignore: decorator
+@inline function SEQ(): usize { return changetype<usize>(ST()) + offsetof<HeapState>("seq"); }
+
+/**
+ * validate, without the lock when it can: the pointer check steps through neighbouring headers,
+ * which other workers rewrite under the lock, so a check is kept only when the sequence word was
+ * even before it and unchanged after it (a seqlock); otherwise it runs again under the lock. The
+ * check's loads stay inside memory even when what it reads is mid-update (starts.ts, ISSTART).
+ */
+function validateUnlocked(ptr: usize): u32 {
+  const s1 = atomic.load<u32>(SEQ());
+  if ((s1 & 1) == 0) {
+    const err = validate(ptr);
+    if (atomic.load<u32>(SEQ()) == s1) return err;
+  }
+  lockHeap();
+  const err = validate(ptr);
+  unlockHeap();
+  return err;
+}
 
 /** Takes the heap's lock. */
 export function lockHeap(): void {
+  acquire();
+  atomic.add<u32>(SEQ(), 1);                // odd: the heap may change from here
+}
+
+function acquire(): void {
   const a = LOCK();
   if (atomic.cmpxchg<i32>(a, 0, 1) == 0) return;
   for (let i = 0; i < SPINS; i++) {
@@ -76,6 +102,7 @@ export function lockHeap(): void {
 
 /** Gives the heap's lock back, waking one waiter if there is one. */
 export function unlockHeap(): void {
+  atomic.add<u32>(SEQ(), 1);                // even: a stable heap again
   const a = LOCK();
   if (atomic.sub<i32>(a, 1) != 1) {
     atomic.store<i32>(a, 0);
@@ -123,12 +150,13 @@ function cachePop(n: usize): usize {
 }
 
 /**
- * Puts the block at `ptr` in this instance's cache, without the lock. Returns OK, DOUBLE_FREE or
+ * Puts the block at `ptr` in this instance's cache, without the lock (unless the check must
+ * retry under it). Returns OK, DOUBLE_FREE or
  * INVALID_POINTER, or -1 when the block is not for the cache (too large, class full, no cache).
  */
 function cachePush(ptr: usize): i32 {
   if (cache == 0) return -1;
-  const err = validate(ptr);
+  const err = validateUnlocked(ptr);
   if (err != ErrorCode.OK) return <i32>refuse(err, ptr);
   const b = mem2block(ptr);
   const h = atomic.load<u32>(b);

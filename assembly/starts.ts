@@ -26,8 +26,8 @@
 //
 // A range's table (range size / 256 bytes) lives in a chunk: an internal used block whose
 // payload is a tag word (CHUNK_TAG ^ r), a padding word, then the table. A chunk is allocated
-// when a block is first about to start in the range (taken from the lowest free block that
-// fits, so that chunks gather low instead of splitting free space at the heap's end), and never
+// when a block is first about to start in the range (taken from a free block when one fits,
+// rather than from the heap's end, where it would split free space that could merge), and never
 // moves. A block that grows in place starts no block, so it needs no new range. The directory
 // holds each range's bias, the address that makes (bias + (o >> 8)) the byte of offset o.
 //
@@ -37,7 +37,7 @@
 // and each chunk is a used block whose tag names its range.
 
 import { MINIMAL } from "./common";
-import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state";
+import { RANGE0_BITS, RANGE_COUNT, START_TABLE0, START_DIR, ST } from "./state";
 
 /**
  * Whether the pointer checks are compiled in. Only the benchmark's "unchecked" build (asc
@@ -75,7 +75,7 @@ import { RANGE0_BITS, RANGE_COUNT, START_BITMAP0, START_DIR, ST } from "./state"
 
 /** The bytes of table that range `r` needs. */
 // @ts-ignore: decorator
-@inline export function rangeBitmapBytes(r: u32): usize {
+@inline export function rangeTableBytes(r: u32): usize {
   return <usize>((rangeStart(r + 1) - rangeStart(r)) >> WINDOW_BITS);
 }
 
@@ -130,7 +130,7 @@ function setStart(b: usize): void { setStartInline(b); }
  */
 // @ts-ignore: decorator
 @inline export function CLEARSTART(b: usize): void {
-  if (GUARDS) clearStart(b);               // off the hot path: only merges call it
+  if (GUARDS) clearStart(b);               // out of line: 1 KB of code for about 1 ns a merge
 }
 
 // @ts-ignore: decorator
@@ -165,7 +165,11 @@ function clearStart(b: usize): void { clearStartInline(b); }
   const st = ST();
   const o = b - <usize>st.heapStart;
   if (!isCovered(o)) return false;
-  const e = <usize>load<u8>(ENTRY(o));
+  const a = ENTRY(o);
+  // Shared build: a check made without the lock may read a directory entry mid-update; it must
+  // not load outside memory (its answer is then discarded, see shared.ts).
+  if (ASC_FEATURE_THREADS && <u64>a >= (<u64>memory.size() << 16)) return false;
+  const e = <usize>load<u8>(a);
   if (e == 0) return false;
   let s = b - (o & ((1 << WINDOW_BITS) - 1)) + ((e - 1) << 3);
   if (s == b) return true;                  // the first block in its window
@@ -182,7 +186,7 @@ function clearStart(b: usize): void { clearStartInline(b); }
 @inline export function isChunk(b: usize): bool {
   if (!GUARDS) return false;
   const r = load<u32>(b, 4) ^ CHUNK_TAG;
-  return r != 0 && r < ST().chunkCount && rangeBitmap(r) == b + 4 + CHUNK_PREFIX;
+  return r != 0 && r < ST().chunkCount && rangeTable(r) == b + 4 + CHUNK_PREFIX;
 }
 
 /** The table byte of window `w` (a window index from the heap's start; its range must have a table). */
@@ -200,7 +204,7 @@ export function windowPos(o: usize): u32 {
  * that already start in it: a chunk placed at the heap's end may lie past the ranges covered
  * when it was placed.
  */
-export function setRangeBitmap(r: u32, table: usize): void {
+export function setRangeTable(r: u32, table: usize): void {
   const st = ST();
   store<u32>(START_DIR() + (<usize>r << 2), <u32>(table - <usize>(rangeStart(r) >> WINDOW_BITS)));
   st.chunkCount = r + 1;
@@ -209,22 +213,22 @@ export function setRangeBitmap(r: u32, table: usize): void {
   const lo = rangeStart(r);
   const hi = rangeStart(r + 1);
   for (let c: u32 = 1; c <= r; c++) {
-    const b = rangeBitmap(c) - CHUNK_PREFIX - 4;
+    const b = rangeTable(c) - CHUNK_PREFIX - 4;
     const o = <u64>(b - <usize>st.heapStart);
     if (o >= lo && o < hi) SETSTART(b);
   }
 }
 
 /** The table bytes of range `r` (which must have one). */
-export function rangeBitmap(r: u32): usize {
+export function rangeTable(r: u32): usize {
   return <usize>load<u32>(START_DIR() + (<usize>r << 2)) + <usize>(rangeStart(r) >> WINDOW_BITS);
 }
 
 /** Sets range 0 up: its table is the one inline in the state. */
 export function setupStarts(): void {
-  memory.fill(START_BITMAP0(), 0, rangeBitmapBytes(0));
+  memory.fill(START_TABLE0(), 0, rangeTableBytes(0));
   ST().chunkCount = 0;
-  setRangeBitmap(0, START_BITMAP0());
+  setRangeTable(0, START_TABLE0());
 }
 
 export { RANGE_COUNT };

@@ -66,10 +66,20 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
   typicalLog: u32;
   /** The heap offset where the start table's covered ranges end: rangeStart(chunkCount). */
   covered: u64;
+  /**
+   * Shared build: odd while the lock is held, bumped on every lock and unlock, so that a check
+   * made without the lock can tell whether the heap changed under it (shared.ts, cachePush).
+   */
+  seq: u32;
+  /**
+   * Deferred coalescing: 1 when a block was freed since the last merge pass, so that a failed
+   * search merges only when a pass could merge something new.
+   */
+  unmerged: u32;
 }
 
 // After the struct, still in the state area (see starts.ts and debug.ts):
-//   START_BITMAP0  the start table of range 0 (the first 2^RANGE0_BITS bytes of the heap);
+//   START_TABLE0  the start table of range 0 (the first 2^RANGE0_BITS bytes of the heap);
 //   START_DIR      one word per range: the chunk's bias (table byte = bias + (offset >> 8));
 //   QUARANTINE     debug heap only: QUARANTINE_SLOTS words, a ring of quarantined payloads;
 //   SEG_HEADS      the segregated policy's class heads, SEG_MAP its class bitmaps.
@@ -83,10 +93,10 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
 
 /** The inline table of range 0: one byte per 256-byte window (starts.ts). */
 // @ts-ignore: decorator
-@inline export function START_BITMAP0(): usize { return STATE_ADDRESS() + ((offsetof<HeapState>() + AL_MASK) & ~AL_MASK); }
+@inline export function START_TABLE0(): usize { return STATE_ADDRESS() + ((offsetof<HeapState>() + AL_MASK) & ~AL_MASK); }
 /** The range directory, RANGE_COUNT words. */
 // @ts-ignore: decorator
-@inline export function START_DIR(): usize { return START_BITMAP0() + ((<usize>1 << RANGE0_BITS) >> 8); }
+@inline export function START_DIR(): usize { return START_TABLE0() + ((<usize>1 << RANGE0_BITS) >> 8); }
 
 /** The state's address: __heap_base, rounded up to the alignment. */
 // @ts-ignore: decorator

@@ -5,14 +5,14 @@ import type { Heap } from "../src/index.js";
 import { CONFIGS, HEADER, LEFT_USED, PROLOGUE, USED, fill, freshHeap } from "./helpers.js";
 
 /**
- * The state area (assembly/state.ts) ends 4 bytes before the prologue: a 128-byte struct, range
+ * The state area (assembly/state.ts) ends 4 bytes before the prologue: a 136-byte struct, range
  * 0's 1 KiB start table, the 57-word range directory (rounded up to 8), and the segregated
  * policy's 224 class heads and 8 bitmap words.
  */
-const STATE_SIZE = 2312;
+const STATE_SIZE = 2320;
 /** Range 0's start table follows the struct: one byte per 256-byte window of heap offset. */
 function tableByte(heap: Heap, block: number): number {
-  return stateAt(heap) + 128 + ((block - heap.stats().heapStart) >> 8);
+  return stateAt(heap) + 136 + ((block - heap.stats().heapStart) >> 8);
 }
 const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52 };
 

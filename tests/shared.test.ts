@@ -7,12 +7,12 @@ import { attachHeap, createHeap, HeapError } from "../src/index.js";
 
 const WORKER = new URL("./fixtures/shared-worker.mjs", import.meta.url);
 
-async function stress(workers: number, ops: number, cache: boolean) {
+async function stress(workers: number, ops: number, cache: boolean | boolean[]) {
   const heap = await createHeap({ shared: true, maximumPages: 1024 });
   const rings = Array.from({ length: workers }, () => new SharedArrayBuffer(4 * (2 + 3 * 1024)));
   const done = new SharedArrayBuffer(4);
   const results = await Promise.all(Array.from({ length: workers }, (_, id) => new Promise<{ failure: string | null; handed: number; freed: number }>((resolve, reject) => {
-    const w = new Worker(WORKER, { workerData: { handle: heap.share(), id, workers, ops, seed: 7, rings, done, cache } });
+    const w = new Worker(WORKER, { workerData: { handle: heap.share(), id, workers, ops, seed: 7, rings, done, cache: Array.isArray(cache) ? cache[id] : cache } });
     w.once("message", resolve);
     w.once("error", reject);
   })));
@@ -24,6 +24,16 @@ describe("a heap shared by workers", () => {
     const { heap, results } = await stress(3, 100_000, cache);
     for (const r of results) expect(r.failure).toBeNull();
     expect(results.reduce((n, r) => n + r.handed, 0)).toBeGreaterThan(1000);   // blocks really crossed workers
+    expect(heap.check()).toBeNull();
+    heap.detach();
+    expect(heap.stats()).toMatchObject({ usedBytes: 0, usedBlocks: 0 });
+  }, 120_000);
+
+  // A cached free checks its pointer without the lock while the other workers change the heap
+  // under it: the check's steps through neighbouring headers must never refuse a live block.
+  it("a cached worker frees without the lock while two uncached workers change the heap", async () => {
+    const { heap, results } = await stress(3, 300_000, [true, false, false]);
+    for (const r of results) expect(r.failure).toBeNull();
     expect(heap.check()).toBeNull();
     heap.detach();
     expect(heap.stats()).toMatchObject({ usedBytes: 0, usedBlocks: 0 });
