@@ -169,9 +169,13 @@ export function isHandle(h: usize, magic: u32): bool {
  * block was freed since the last merge pass, merges and searches again. 0 when nothing fits.
  */
 function findOrMerge(size: usize): usize {
-  let b = findFit(size);
-  if (b == 0 && COALESCING() == Coalesce.DEFERRED && ST().unmerged != 0 && coalesceAll() != 0) b = findFit(size);
-  return b;
+  const b = findFit(size);
+  return b != 0 ? b : mergeAndFind(size);
+}
+
+/** After a failed search: under deferred coalescing, merges (if a block was freed since the last pass) and searches again. */
+function mergeAndFind(size: usize): usize {
+  return COALESCING() == Coalesce.DEFERRED && ST().unmerged != 0 && coalesceAll() != 0 ? findFit(size) : 0;
 }
 
 /**
@@ -417,7 +421,7 @@ export function allocate(n: usize): usize {
  * before a split may put a block start in it, and growing the heap.
  */
 function allocateSlow(size: usize, seg: bool, b: usize): usize {
-  if (b == 0) b = findOrMerge(size);
+  if (b == 0) b = mergeAndFind(size);       // (the fast path has searched once already)
   while (b != 0 && needsCover(b, size)) {
     if (!coverTo(b + SIZE(b) - MIN_BLOCK + AL_SIZE, true)) {
       b = 0;                                // no room for the range's chunk: try growing
