@@ -156,9 +156,16 @@ function cachePop(n: usize): usize {
  */
 function cachePush(ptr: usize): i32 {
   if (cache == 0) return -1;
+  // First whether the block would go to the cache at all, from its header read as it stands
+  // (inside the heap, so the read is safe); anything else goes to the locked path, which
+  // checks the pointer itself. Only then the check without the lock.
+  const st = ST();
+  const b = mem2block(ptr);
+  if (b < <usize>st.heapStart || b >= <usize>st.brk) return -1;
+  const z = SIZE(b);
+  if (z < MIN_BLOCK || z > CACHE_MAX_SIZE || load<u32>(CLASS(z)) == CACHE_SLOTS) return -1;
   const err = validateUnlocked(ptr);
   if (err != ErrorCode.OK) return <i32>refuse(err, ptr);
-  const b = mem2block(ptr);
   const h = atomic.load<u32>(b);
   if ((h & CACHED) != 0) return <i32>refuse(ErrorCode.DOUBLE_FREE, ptr);
   const size = SIZE(b);

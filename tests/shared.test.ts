@@ -39,6 +39,20 @@ describe("a heap shared by workers", () => {
     expect(heap.stats()).toMatchObject({ usedBytes: 0, usedBlocks: 0 });
   }, 120_000);
 
+  it("a cached free refuses foreign pointers exactly, whatever lies at ptr - 4", async () => {
+    const heap = await createHeap({ shared: true });
+    const p = heap.malloc(64);
+    const dv = new DataView(heap.memory.buffer);
+    dv.setUint32(p + 12, 0, true);           // a "header" of size 0 at p + 16 - 4
+    dv.setUint32(p + 28, 40 | 3, true);      // a cacheable-looking one at p + 32 - 4
+    for (const q of [p + 16, p + 32, p + 8, heap.stats().heapStart + heap.stats().extent + 64]) {
+      expect(() => heap.free(q)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+    }
+    heap.free(p);
+    expect(() => heap.free(p)).toThrow(expect.objectContaining({ code: "double-free" }));
+    expect(heap.check()).toBeNull();
+  });
+
   it("attaching re-runs nothing: the heap and its blocks are as they were", async () => {
     const heap = await createHeap({ shared: true, policy: "best-fit" });
     const p = heap.malloc(300);
