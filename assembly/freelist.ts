@@ -9,7 +9,7 @@
 import { Policy } from "./common";
 import { NEXT, PREV, SETNEXT, SETPREV } from "./block";
 import { segInsert, segRemove } from "./fit/segregated";
-import { COALESCING, POLICY, SENTINEL, ST } from "./state";
+import { POLICY, SENTINEL, ST } from "./state";
 
 // Under the segregated policy the same three operations go to its class lists instead.
 

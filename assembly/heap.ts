@@ -6,15 +6,15 @@ import {
   AL_MASK, AL_SIZE, COALESCE_COUNT, Coalesce, ErrorCode, MAX_PAGES, MINIMAL, PAGE_BITS, POLICY_COUNT, Policy,
 } from "./common";
 import {
-  BLOCK_OVERHEAD, EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, ISLEFTUSED, ISUSED, LEFT_USED,
+  BLOCK_OVERHEAD, EPILOGUE_SIZE, HEADER, ISLEFTUSED, ISUSED, LEFT_USED,
   MAX_REQUEST, MIN_BLOCK, NEXT, PROLOGUE_SIZE, SETFOOTER, SETHEADER, SETLEFTUSED, SIZE, USED,
-  GETFREELEFT, GETRIGHT, block2mem, mem2block, request2size,
+  GETFREELEFT, block2mem, mem2block, request2size,
 } from "./block";
 import { coverMemory, heapLimit, sbrk } from "./brk";
 import { coalesceAll, release } from "./coalesce";
 import { listInsert, listRemove, listReplace } from "./freelist";
 import {
-  CHUNK_PREFIX, CHUNK_TAG, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, RANGE_COUNT, SETSTART, coveredEnd, isChunk, isCovered, rangeTableBytes, rangeStart,
+  CHUNK_PREFIX, CHUNK_TAG, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, RANGE_COUNT, SETSTART, coveredEnd, isChunk, isCovered, rangeTableBytes,
   setRangeTable, setupStarts,
 } from "./starts";
 import { findBestFit } from "./fit/best";
@@ -311,16 +311,7 @@ function addRangeTable(grow: bool): bool {
  * out where a growth goes. Returns false when the heap cannot hold the table.
  */
 function coverGrowth(bytes: usize): bool {
-  if (!GUARDS) return true;
-  const st = ST();
-  const limit = heapLimit(st.maxPages);
-  while (coveredEnd() < <u64>st.brk + <u64>bytes) {
-    // A growth that cannot happen gets no table: it would only waste the space (and past the
-    // last range there is no directory entry to fill).
-    if (<u64>st.brk + <u64>bytes > limit || st.chunkCount >= RANGE_COUNT) return false;
-    if (!addRangeTable(true)) return false;
-  }
-  return true;
+  return cover(<u64>bytes, true, true);
 }
 
 /**
@@ -329,10 +320,23 @@ function coverGrowth(bytes: usize): bool {
  * false when it cannot.
  */
 function coverTo(end: usize, grow: bool): bool {
+  return cover(<u64>end, false, grow);
+}
+
+/**
+ * Adds range tables until the table covers `end`, or brk + `end` when `fromBrk` is set (brk
+ * read again after each table, which may have moved it). A target past the heap's limit gets
+ * no table: it would only waste the space (and past the last range there is no directory
+ * entry to fill).
+ */
+function cover(end: u64, fromBrk: bool, grow: bool): bool {
   if (!GUARDS) return true;
   const st = ST();
-  while (coveredEnd() < <u64>end) {
-    if (st.chunkCount >= RANGE_COUNT || !addRangeTable(grow)) return false;
+  const limit = heapLimit(st.maxPages);
+  let target = (fromBrk ? <u64>st.brk : 0) + end;
+  while (coveredEnd() < target) {
+    if (target > limit || st.chunkCount >= RANGE_COUNT || !addRangeTable(grow)) return false;
+    target = (fromBrk ? <u64>st.brk : 0) + end;
   }
   return true;
 }
