@@ -24,12 +24,12 @@
 //       usedBlocks and freeBlocks == the counts, guardBytes == sum of table-chunk sizes,
 //       usedBytes <= peakUsedBytes.
 //   I12 The rover is the sentinel or a block on the free list.
-//   I13 The start table names, for every 256-byte window of the covered ranges, the first block
-//       that starts in it, and holds 0 for a window where none does (starts.ts).
-//   I14 The start table covers every user block: range 0's table is the one in the state,
-//       every user block starts in one of ranges [0, chunkCount), and each range's chunk after
-//       range 0 is a used block, tagged with its range, large enough for it. (The heap may reach
-//       past the last range: a block that grew in place started no new block.)
+//   I13 The start table names, for every 256-byte window it covers, the first block that starts
+//       in it, and holds 0 for a window where none does (starts.ts).
+//   I14 The start table covers every block start, and at least the first 1 MiB: it is the
+//       table inline in the state, or it lies in its chunk, a used block inside the heap large
+//       enough for it. (The heap may reach past the covered windows: a block that grew in place
+//       started no new block.)
 
 import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, PAGE_BITS, POLICY_COUNT, Policy } from "./common";
 import { classOf, segBit, segHead, segLargest, segSummaryBit, segWord } from "./fit/segregated";
@@ -40,10 +40,9 @@ import {
 import { heapLimit } from "./brk";
 import { QUARANTINED } from "./debug";
 import {
-  CHUNK_PREFIX, CHUNK_TAG, GUARDS, ISSTART, RANGE_COUNT, WINDOW_BITS, isChunk, isCovered, rangeTable, rangeTableBytes,
-  rangeStart, windowEntry, windowPos,
+  CHUNK_PREFIX, GUARDS, ISSTART, WINDOW_BITS, isChunk, isCovered, windowEntry, windowPos,
 } from "./starts";
-import { HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_TABLE0, ST, STATE_MAGIC } from "./state";
+import { HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_TABLE0, START_WINDOWS0, ST, STATE_MAGIC } from "./state";
 
 /** Records where invariant `n` failed and returns `n`. */
 function violated(n: u32, address: usize): u32 {
@@ -71,17 +70,16 @@ export function checkHeap(): u32 {
   }
   // I2
   if (HEADER(start) != (<u32>PROLOGUE_SIZE | USED | LEFT_USED)) return violated(2, start);
-  // I14, before any bit is read
-  const chunks = st.chunkCount;
-  if (GUARDS) if (chunks == 0 || chunks > RANGE_COUNT || rangeTable(0) != START_TABLE0() || st.covered != rangeStart(chunks)) {
-    return violated(14, stateAddr);
-  }
-  for (let r: u32 = 1; GUARDS && r < chunks; r++) {
-    const c = rangeTable(r) - CHUNK_PREFIX - BLOCK_OVERHEAD;
-    if (c < start + PROLOGUE_SIZE || c > brk - EPILOGUE_SIZE - MIN_BLOCK || (c & AL_MASK) != 4 ||
-        (HEADER(c) & USED) == 0 || SIZE(c) < rangeTableBytes(r) + CHUNK_PREFIX + BLOCK_OVERHEAD ||
-        SIZE(c) > brk - EPILOGUE_SIZE - c || load<u32>(c, BLOCK_OVERHEAD) != (CHUNK_TAG ^ r)) {
-      return violated(14, c);
+  // I14, before any byte of the table is read
+  const c = <usize>st.tableBlock;
+  if (GUARDS) {
+    const windows = <usize>st.windows;
+    if (c == 0 ? st.table != <u32>START_TABLE0() || windows != START_WINDOWS0 : windows < START_WINDOWS0 ||
+        <u64>windows << WINDOW_BITS > <u64>1 << 32 ||
+        c < start + PROLOGUE_SIZE || c > brk - EPILOGUE_SIZE - MIN_BLOCK || (c & AL_MASK) != 4 ||
+        (HEADER(c) & USED) == 0 || SIZE(c) > brk - EPILOGUE_SIZE - c || <usize>st.table != block2mem(c) + CHUNK_PREFIX ||
+        SIZE(c) < windows + CHUNK_PREFIX + BLOCK_OVERHEAD) {
+      return violated(14, c == 0 ? stateAddr : c);
     }
   }
 
@@ -108,7 +106,7 @@ export function checkHeap(): u32 {
     if (size > epilogue - b) return violated(5, b);
     if (((h & LEFT_USED) != 0) != leftUsed) return violated(7, b);
     const chunk = used && isChunk(b);
-    if (GUARDS && !chunk && !isCovered(b - start)) return violated(14, b);
+    if (GUARDS && !isCovered(b - start)) return violated(14, b);
     if (chunk) {
       guardBytes += size;
       guardBlocks += 1;
@@ -146,8 +144,8 @@ export function checkHeap(): u32 {
   // I12
   if (!roverSeen) return violated(12, <usize>st.rover);
   if (GUARDS) {
-    if (guardBlocks != chunks - 1) return violated(14, stateAddr);
-    const bad = checkStartTable(start, epilogue, chunks);
+    if (guardBlocks != (c != 0 ? 1 : 0)) return violated(14, c != 0 ? c : stateAddr);
+    const bad = checkStartTable(start, epilogue);
     if (bad != 0) return violated(13, bad);
   }
   return 0;
@@ -157,13 +155,13 @@ export function checkHeap(): u32 {
  * I13: walks the blocks and compares every covered window's table byte with the first block
  * that starts in it (0 where none does). Returns 0, or the block or window where they differ.
  */
-function checkStartTable(start: usize, epilogue: usize, chunks: u32): usize {
-  const windows = <usize>(rangeStart(chunks) >> WINDOW_BITS);
+function checkStartTable(start: usize, epilogue: usize): usize {
+  const windows = <usize>ST().windows;
   let w: usize = 0;                         // the first window not yet checked
   for (let b = start + PROLOGUE_SIZE; b != epilogue; b += SIZE(b)) {
     const o = b - start;
     const bw = o >> WINDOW_BITS;
-    if (bw >= windows) break;               // past the covered ranges: only chunks start there
+    if (bw >= windows) return b;            // past the covered windows (I14 has seen to that)
     if (bw < w) continue;                   // not the first block in its window
     for (; w < bw; w++) if (windowEntry(w) != 0) return start + (w << WINDOW_BITS);
     if (windowEntry(bw) != windowPos(o)) return b;

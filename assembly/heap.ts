@@ -14,8 +14,8 @@ import { coverMemory, heapLimit, sbrk } from "./brk";
 import { coalesceAll, release } from "./coalesce";
 import { listInsert, listRemove, listReplace } from "./freelist";
 import {
-  CHUNK_PREFIX, CHUNK_TAG, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, RANGE_COUNT, SETSTART, coveredEnd, isChunk, isCovered, rangeTableBytes,
-  setRangeTable, setupStarts,
+  CHUNK_PREFIX, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, SETSTART, WINDOW_BITS, coveredEnd, isChunk,
+  moveTable, setupStarts,
 } from "./starts";
 import { findBestFit } from "./fit/best";
 import { findFirstFit } from "./fit/first";
@@ -249,7 +249,7 @@ function place(b: usize, size: usize, twoEnded: bool): usize {
  * Grows the heap by its shortfall and returns a used block of exactly `size` bytes at the end,
  * or 0 when brk cannot move. A free block at the end is extended rather than skipped. No word
  * above the old brk is written except the new epilogue, so a fresh block's payload is zero.
- * A `user` block is recorded in the start table here; a table chunk by addRangeTable.
+ * A `user` block is recorded in the start table here; a table chunk by growTable.
  */
 function growFor(size: usize, user: bool): usize {
   const ep = <usize>ST().brk - EPILOGUE_SIZE;
@@ -269,54 +269,64 @@ function growFor(size: usize, user: bool): usize {
 }
 
 /**
- * Gives the next range of the start table its chunk: an internal used block, taken from the
- * free list when one fits, else from new heap at the end. Returns false when the heap is full.
+ * Moves the start table to a chunk that covers at least the heap offset `need` and the heap's
+ * end, and still does when the chunk itself grows the heap, with at least 1.25 times the windows it has (so the copies cost O(1) per byte of heap
+ * over time). The chunk, an internal used block, is taken from the free list when one fits,
+ * else from new heap at the end (only when `grow` is set); the old chunk is then freed. Returns
+ * false when there is no room. `need` must lie within the heap's limit (below 2^32).
  */
-function addRangeTable(grow: bool): bool {
+function growTable(need: u64, grow: bool): bool {
   const st = ST();
-  const r = st.chunkCount;
-  const bytes = rangeTableBytes(r);
-  const size = request2size(CHUNK_PREFIX + bytes);
+  const brkOffset = <u64>(st.brk - st.heapStart);
+  if (need < brkOffset) need = brkOffset;
+  need += (need >> (WINDOW_BITS - 1)) + 64; // room for the chunk itself (1/256 of it), should it grow the heap
+  let windows = <u64>st.windows + (<u64>st.windows >> 2);
+  const needed = (need + (<u64>1 << WINDOW_BITS) - 1) >> WINDOW_BITS;
+  if (windows < needed) windows = needed;
+  windows = (windows + 7) & ~7;
+  if (windows > MAX_WINDOWS) windows = MAX_WINDOWS;
+  const size = request2size(CHUNK_PREFIX + <usize>windows);
   // A free block rather than the heap's end, where a chunk would split free space that could
   // merge: the lowest that fits under the address-ordered policies, the best fit in class under
   // segregated fits (whose lists are not in address order).
   const seg = POLICY() == Policy.SEGREGATED;
   let b = seg ? findSegFit(size) : findFirstFit(size);
   if (b == 0 && COALESCING() == Coalesce.DEFERRED && st.unmerged != 0 && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
-  if (b == 0 && !grow) return false;
-  const table = b + BLOCK_OVERHEAD + CHUNK_PREFIX;
+  const old = <usize>st.tableBlock;
   if (b != 0) {
-    // The free block may reach past the covered ranges; the split's remainder starts inside
-    // range r at the latest (a chunk is smaller than its range), so range r gets its table
-    // first. The table bytes lie past the block's header and links, which place still reads.
-    memory.fill(table, 0, bytes);
-    setRangeTable(r, table);
-    b = place(b, size, false);
+    // The new table covers the split's remainder (it starts below brk) before place records it;
+    // the table lies past the block's header and links, which place still reads.
+    moveTable(block2mem(b) + CHUNK_PREFIX, <u32>windows, b);
+    place(b, size, false);
   } else {
+    if (!grow) return false;
     b = growFor(size, false);
     if (b == 0) return false;
-    memory.fill(block2mem(b) + CHUNK_PREFIX, 0, bytes);
-    setRangeTable(r, block2mem(b) + CHUNK_PREFIX);
-    if (isCovered(b - <usize>st.heapStart)) SETSTART(b);   // (past the ranges, a later range records it)
+    moveTable(block2mem(b) + CHUNK_PREFIX, <u32>windows, b);
+    SETSTART(b);                            // a new block at the old epilogue (b < old brk)
   }
-  store<u32>(block2mem(b), CHUNK_TAG ^ r);
-  store<u32>(block2mem(b), 0, 4);
-  st.guardBytes += <u32>SIZE(b);
+  store<u64>(block2mem(b), 0);
+  st.guardBytes = <u32>SIZE(b);
+  if (old != 0) release(old);
   return true;
 }
 
+/** The most windows the start table needs: 2^32 bytes of heap. */
+// @ts-ignore: decorator
+@inline const MAX_WINDOWS: u64 = <u64>1 << (32 - WINDOW_BITS);
+
 /**
  * Makes sure that the start table covers the heap once it has grown by `bytes` at its end
- * (I14), adding range tables as needed; they may themselves move brk. Call it before working
- * out where a growth goes. Returns false when the heap cannot hold the table.
+ * (I14), moving the table as needed; that may itself move brk. Call it before working out where
+ * a growth goes. Returns false when the heap cannot hold the table.
  */
 function coverGrowth(bytes: usize): bool {
   return cover(<u64>bytes, true, true);
 }
 
 /**
- * Makes the start table cover every address below `end` (inside the heap), adding range
- * tables as needed; they take free blocks, and may move brk only when `grow` is set. Returns
+ * Makes the start table cover every address below `end` (inside the heap), moving the table as
+ * needed; its new chunk takes a free block, and may move brk only when `grow` is set. Returns
  * false when it cannot.
  */
 function coverTo(end: usize, grow: bool): bool {
@@ -324,10 +334,9 @@ function coverTo(end: usize, grow: bool): bool {
 }
 
 /**
- * Adds range tables until the table covers `end`, or brk + `end` when `fromBrk` is set (brk
- * read again after each table, which may have moved it). A target past the heap's limit gets
- * no table: it would only waste the space (and past the last range there is no directory
- * entry to fill).
+ * Moves the start table until it covers `end`, or brk + `end` when `fromBrk` is set (brk read
+ * again after each move, which may have moved it). A target past the heap's limit gets no
+ * table: it would only waste the space.
  */
 function cover(end: u64, fromBrk: bool, grow: bool): bool {
   if (!GUARDS) return true;
@@ -335,7 +344,7 @@ function cover(end: u64, fromBrk: bool, grow: bool): bool {
   const limit = heapLimit(st.maxPages);
   let target = (fromBrk ? <u64>st.brk : 0) + end;
   while (coveredEnd() < target) {
-    if (target > limit || st.chunkCount >= RANGE_COUNT || !addRangeTable(grow)) return false;
+    if (target > limit || !growTable(target - <u64>st.heapStart, grow)) return false;
     target = (fromBrk ? <u64>st.brk : 0) + end;
   }
   return true;
@@ -365,21 +374,27 @@ function shrink(b: usize, size: usize): void {
 @inline const END_SLACK_MAX: usize = 4096;
 
 /**
- * Segregated fits: makes the heap end in a free block of at least `size` bytes and returns it,
- * or 0 when the heap cannot grow. The heap grows by its shortfall plus a slack of up to
- * min(4 KiB, extent / 16), which stays free at the end: the next requests split it from either
- * end (see place), so small and large blocks do not interleave, and a block that ends the heap
- * can grow in place. Only the free block's header, links and footer are written above the old brk.
+ * Segregated fits: the bytes to grow the heap's end by for a request of `size` bytes: the
+ * shortfall plus a slack of up to min(4 KiB, extent / 16), which stays free at the end. The
+ * next requests split it from either end (see place), so small and large blocks do not
+ * interleave, and a block that ends the heap can grow in place.
  */
-function growEnd(size: usize): usize {
+// @ts-ignore: decorator
+@inline function endGrowth(size: usize): usize {
   const st = ST();
   let slack = (<usize>(st.brk - st.heapStart) >> 4) & ~AL_MASK;
   if (slack > END_SLACK_MAX) slack = END_SLACK_MAX;
-  let want = size > slack ? size : slack;
-  if (!coverGrowth(want)) {
-    want = size;
-    if (!coverGrowth(want)) return 0;
-  }
+  return size > slack ? size : slack;
+}
+
+/**
+ * Segregated fits: makes the heap end in a free block of `want` bytes (at least `size`; the
+ * start table covers it) and returns it, or 0 when the heap cannot grow. When it cannot grow by
+ * `want`, it grows by `size`. Every free block is smaller than `size`, the last one included.
+ * Only the free block's header, links and footer are written above the old brk.
+ */
+function growEnd(size: usize, want: usize): usize {
+  const st = ST();
   const ep = <usize>st.brk - EPILOGUE_SIZE;
   let b = ep;
   let have: usize = 0;
@@ -428,22 +443,28 @@ function allocateSlow(size: usize, seg: bool, b: usize): usize {
   if (b == 0) b = mergeAndFind(size);       // (the fast path has searched once already)
   while (b != 0 && needsCover(b, size)) {
     if (!coverTo(b + SIZE(b) - MIN_BLOCK + AL_SIZE, true)) {
-      b = 0;                                // no room for the range's chunk: try growing
+      b = 0;                                // no room for the table's chunk: try growing
       break;
     }
-    b = findOrMerge(size);                  // the new range's chunk may have taken b
+    b = findOrMerge(size);                  // the table's new chunk may have taken b, its old one freed
   }
-  if (b != 0) {
-    b = place(b, size, seg);
-  } else if (seg) {
-    b = growEnd(size);
-    if (b == 0) return fail(ErrorCode.OUT_OF_MEMORY, 0);
-    b = place(b, size, seg);
-  } else {
-    if (!coverGrowth(size)) return fail(ErrorCode.OUT_OF_MEMORY, 0);
-    b = growFor(size, true);
-    if (b == 0) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+  if (b == 0) {
+    // Growing: the start table must cover the growth first. Moving it frees its old chunk,
+    // which may then take the request.
+    const st = ST();
+    const chunk = st.tableBlock;
+    let want = seg ? endGrowth(size) : size;
+    if (!coverGrowth(want)) {
+      if (want == size || !coverGrowth(size)) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+      want = size;
+    }
+    if (st.tableBlock != chunk) b = findOrMerge(size);
+    if (b == 0) {
+      b = seg ? growEnd(size, want) : growFor(size, true);
+      if (b == 0) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+    }
   }
+  if (!ISUSED(b)) b = place(b, size, seg);
   addUsed(SIZE(b));
   ST().usedBlocks += 1;
   return block2mem(b);
@@ -470,15 +491,19 @@ export function deallocate(ptr: usize): u32 {
  * calloc: `count * size` zeroed bytes, or 0 when the product overflows or the heap cannot grow.
  * Above the old brk only a new free block's header, links and footer (and the epilogue) were
  * ever written, so the part below it is cleared, and the payload words where those links and
- * that footer may have been.
+ * that footer may have been. A start table that moves frees its old chunk with its bytes in
+ * place: a chunk from before the call lies below the old brk, but when the table moved twice in
+ * the call, the chunk freed may have been written above it, so all of the block is cleared.
  */
 export function callocate(count: usize, size: usize): usize {
   ensureHeap();
   const total = <u64>count * <u64>size;
   if (total > <u64>MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
   const st = ST();
-  const fresh = <usize>st.brk;
+  const moves = st.tableMoves;
+  let fresh = <usize>st.brk;
   const p = allocate(<usize>total);
+  if (st.tableMoves - moves > 1) fresh = <usize>-1;   // a chunk written in this call may have been freed
   if (MINIMAL) {                            // smaller code: clear it all
     if (p != 0) {
       memory.fill(p, 0, <usize>total);
@@ -594,6 +619,14 @@ export function allocateAligned(align: usize, n: usize, offset: usize = 0): usiz
     if (p1 - p0 < MIN_BLOCK) p1 += align;   // the gap in front must hold a free block
     const b0 = mem2block(p0);
     const b1 = mem2block(p1);
+    // A block taken whole may reach past the start table (it grew in place, then was freed).
+    if (GUARDS && <u64>b1 >= coveredEnd() && !coverTo(b1 + AL_SIZE, true)) {
+      const st = ST();
+      st.usedBytes -= <u32>SIZE(b0);
+      st.usedBlocks -= 1;
+      release(b0);
+      return fail(ErrorCode.OUT_OF_MEMORY, 0);
+    }
     const gap = p1 - p0;
     SETHEADER(b1, <u32>(SIZE(b0) - gap) | USED);
     SETSTART(b1);

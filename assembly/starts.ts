@@ -17,27 +17,26 @@
 // merged away, outside the heap, a table chunk) an invalid pointer. The table costs 1/256 of
 // the heap it covers; a bitmap of one bit per 8 bytes would cost 1/64.
 //
-// Every block is recorded: user blocks, used and free, and the table's own chunks. The prologue
-// and the epilogue are not. The offsets are cut into ranges that never move once they have a
-// table:
+// Every block is recorded: user blocks, used and free, and the table's own chunk. The prologue
+// and the epilogue are not. The table covers the heap offsets [0, windows × 256):
 //
-//   range 0                  [0, 256 KiB)             its 1 KiB table lives in the state
-//   ranges 1 + 4(f-18) + s   [2^f + s 2^(f-2), +2^(f-2))  for f = 18..31, s = 0..3
+//   at first      the 4 KiB table inline in the state covers the first 1 MiB
+//   as it grows   one chunk, an internal used block: [header][8-byte prefix][table ...]
 //
-// A range's table (range size / 256 bytes) lives in a chunk: an internal used block whose
-// payload is a tag word (CHUNK_TAG ^ r), a padding word, then the table. A chunk is allocated
-// when a block is first about to start in the range (taken from a free block when one fits,
-// rather than from the heap's end, where it would split free space that could merge), and never
-// moves. A block that grows in place starts no block, so it needs no new range. The directory
-// holds each range's bias, the address that makes (bias + (o >> 8)) the byte of offset o.
+// When a block is about to start past the covered offsets, the table moves to a larger chunk
+// (at least 1.25 times as many windows, and enough for the heap's end): taken from a free
+// block when one fits, else from new heap at the end. The old bytes are copied, and the old
+// chunk is freed like any block. A block that grows in place starts no block, so it needs no
+// coverage: the heap may reach past the table. The prefix keeps a free block's links intact
+// while the table is written into it, before the block is split.
 //
-// Invariant (I13): for every window of a covered range, the byte names the first block that
-// starts in it, or is 0 when none does.
-// Invariant (I14): ranges [0, chunkCount) have tables, every user block starts in one of them,
-// and each chunk is a used block whose tag names its range.
+// Invariant (I13): for every covered window, the byte names the first block that starts in
+// it, or is 0 when none does.
+// Invariant (I14): the table covers at least the first 1 MiB and every block start; it is the
+// state's inline table or the payload of the chunk, a used block large enough for it.
 
 import { MINIMAL } from "./common";
-import { RANGE0_BITS, RANGE_COUNT, START_TABLE0, START_DIR, ST } from "./state";
+import { START_TABLE0, START_WINDOWS0, ST } from "./state";
 
 /**
  * Whether the pointer checks are compiled in. Only the benchmark's "unchecked" build (asc
@@ -50,39 +49,14 @@ import { RANGE0_BITS, RANGE_COUNT, START_TABLE0, START_DIR, ST } from "./state";
 /** log2 of a window's bytes. */
 // @ts-ignore: decorator
 @inline export const WINDOW_BITS: u32 = 8;
-/** The first word of a chunk's payload is this, xor its range. */
-// @ts-ignore: decorator
-@inline export const CHUNK_TAG: u32 = 0x7AB1E500;
-/** Bytes of a chunk's payload before its table: the tag and a padding word. */
+/** Bytes of a chunk's payload before its table (a free block's links, while it becomes the chunk). */
 // @ts-ignore: decorator
 @inline export const CHUNK_PREFIX: usize = 8;
 
-/** The range that holds heap offset `o`. */
-// @ts-ignore: decorator
-@inline export function rangeOf(o: usize): u32 {
-  if (o < (<usize>1 << RANGE0_BITS)) return 0;
-  const fl = <u32>(31 - clz<u32>(<u32>o));
-  return 1 + ((fl - RANGE0_BITS) << 2) + ((<u32>o >> (fl - 2)) & 3);
-}
-
-/** The first offset of range `r` (r <= RANGE_COUNT; RANGE_COUNT gives 2^32). */
-// @ts-ignore: decorator
-@inline export function rangeStart(r: u32): u64 {
-  if (r == 0) return 0;
-  const fl = RANGE0_BITS + ((r - 1) >> 2);
-  return (<u64>1 << fl) + (<u64>((r - 1) & 3) << (fl - 2));
-}
-
-/** The bytes of table that range `r` needs. */
-// @ts-ignore: decorator
-@inline export function rangeTableBytes(r: u32): usize {
-  return <usize>((rangeStart(r + 1) - rangeStart(r)) >> WINDOW_BITS);
-}
-
-/** The table byte of offset `o`'s window. Only valid when o's range has a table. */
+/** The table byte of offset `o`'s window. Only valid when o is covered. */
 // @ts-ignore: decorator
 @inline function ENTRY(o: usize): usize {
-  return <usize>load<u32>(START_DIR() + (<usize>rangeOf(o) << 2)) + (o >> WINDOW_BITS);
+  return <usize>ST().table + (o >> WINDOW_BITS);
 }
 
 /** The table byte's value for a block at offset `o`. */
@@ -91,17 +65,17 @@ import { RANGE0_BITS, RANGE_COUNT, START_TABLE0, START_DIR, ST } from "./state";
   return <u32>((o & ((1 << WINDOW_BITS) - 1)) >> 3) + 1;
 }
 
-/** Whether offset `o` is covered by a table. */
+/** Whether offset `o` is covered by the table (an offset below the heap's start wraps, and is not). */
 // @ts-ignore: decorator
 @inline export function isCovered(o: usize): bool {
-  return <u64>o < ST().covered;
+  return (o >> WINDOW_BITS) < <usize>ST().windows;
 }
 
-/** The address where the ranges that have a table end: every user block starts below it (I14). */
+/** The address where the covered offsets end: every block starts below it (I14). */
 // @ts-ignore: decorator
 @inline export function coveredEnd(): u64 {
   const st = ST();
-  return <u64>st.heapStart + st.covered;
+  return <u64>st.heapStart + (<u64>st.windows << WINDOW_BITS);
 }
 
 /** Records that a block starts at `b`, which must be covered. */
@@ -130,11 +104,10 @@ function setStart(b: usize): void { setStartInline(b); }
  */
 // @ts-ignore: decorator
 @inline export function CLEARSTART(b: usize): void {
-  if (GUARDS) clearStart(b);               // out of line: 1 KB of code for about 1 ns a merge
+  if (GUARDS) clearStart(b);               // out of line: small code for about 1 ns a merge
 }
 
-// @ts-ignore: decorator
-@inline function clearStartInline(b: usize): void {
+function clearStart(b: usize): void {
   const st = ST();
   const o = b - <usize>st.heapStart;
   const a = ENTRY(o);
@@ -143,8 +116,6 @@ function setStart(b: usize): void { setStartInline(b); }
   const sameWindow = (n >> WINDOW_BITS) == (o >> WINDOW_BITS) && n + <usize>st.heapStart != <usize>st.brk - 4;
   store<u8>(a, sameWindow ? <u8>POS(n) : 0);
 }
-
-function clearStart(b: usize): void { clearStartInline(b); }
 
 /** Records that the block at `b`, which was the heap's last, is gone (absorbed as the heap grew). */
 // @ts-ignore: decorator
@@ -166,7 +137,7 @@ function clearStart(b: usize): void { clearStartInline(b); }
   const o = b - <usize>st.heapStart;
   if (!isCovered(o)) return false;
   const a = ENTRY(o);
-  // Shared build: a check made without the lock may read a directory entry mid-update; it must
+  // Shared build: a check made without the lock may read the table's address mid-move; it must
   // not load outside memory (its answer is then discarded, see shared.ts).
   if (ASC_FEATURE_THREADS && <u64>a >= (<u64>memory.size() << 16)) return false;
   const e = <usize>load<u8>(a);
@@ -181,15 +152,13 @@ function clearStart(b: usize): void { clearStartInline(b); }
   return s == b;
 }
 
-/** Whether the used block at `b` is one of the table's chunks (exact: the directory must agree). */
+/** Whether the used block at `b` is the table's chunk. */
 // @ts-ignore: decorator
 @inline export function isChunk(b: usize): bool {
-  if (!GUARDS) return false;
-  const r = load<u32>(b, 4) ^ CHUNK_TAG;
-  return r != 0 && r < ST().chunkCount && rangeTable(r) == b + 4 + CHUNK_PREFIX;
+  return GUARDS && b == <usize>ST().tableBlock;
 }
 
-/** The table byte of window `w` (a window index from the heap's start; its range must have a table). */
+/** The table byte of window `w` (a covered window index from the heap's start). */
 export function windowEntry(w: usize): u32 {
   return <u32>load<u8>(ENTRY(w << WINDOW_BITS));
 }
@@ -200,35 +169,23 @@ export function windowPos(o: usize): u32 {
 }
 
 /**
- * Gives range `r` (the next one) the table at `table` (already zeroed), and records the chunks
- * that already start in it: a chunk placed at the heap's end may lie past the ranges covered
- * when it was placed.
+ * Makes `table` (in the chunk `block`, 0 for the state's own table) the start table, covering
+ * `windows` windows: zeroes it and copies the current table's bytes, which it must not overlap.
  */
-export function setRangeTable(r: u32, table: usize): void {
+export function moveTable(table: usize, windows: u32, block: usize): void {
   const st = ST();
-  store<u32>(START_DIR() + (<usize>r << 2), <u32>(table - <usize>(rangeStart(r) >> WINDOW_BITS)));
-  st.chunkCount = r + 1;
-  st.covered = rangeStart(r + 1);
-  if (!GUARDS) return;
-  const lo = rangeStart(r);
-  const hi = rangeStart(r + 1);
-  for (let c: u32 = 1; c <= r; c++) {
-    const b = rangeTable(c) - CHUNK_PREFIX - 4;
-    const o = <u64>(b - <usize>st.heapStart);
-    if (o >= lo && o < hi) SETSTART(b);
-  }
+  const have = st.windows;
+  memory.copy(table, <usize>st.table, <usize>have);
+  memory.fill(table + <usize>have, 0, <usize>(windows - have));
+  st.table = <u32>table;
+  st.windows = windows;
+  st.tableBlock = <u32>block;
+  st.tableMoves += 1;
 }
 
-/** The table bytes of range `r` (which must have one). */
-export function rangeTable(r: u32): usize {
-  return <usize>load<u32>(START_DIR() + (<usize>r << 2)) + <usize>(rangeStart(r) >> WINDOW_BITS);
-}
-
-/** Sets range 0 up: its table is the one inline in the state. */
+/** Sets the table up: the one inline in the state, covering the first 1 MiB, all zero. */
 export function setupStarts(): void {
-  memory.fill(START_TABLE0(), 0, rangeTableBytes(0));
-  ST().chunkCount = 0;
-  setRangeTable(0, START_TABLE0());
+  const st = ST();
+  st.windows = 0;
+  moveTable(START_TABLE0(), START_WINDOWS0, 0);
 }
-
-export { RANGE_COUNT };

@@ -47,10 +47,10 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
   checkAddress: u32;
   /** Bytes that calloc had to clear (fresh pages from memory.grow are not counted). */
   bytesCleared: u64;
-  /** Bytes in the start table's chunk blocks (internal used blocks, not in usedBytes). */
+  /** Bytes in the start table's chunk (an internal used block, not in usedBytes); 0 while it has none. */
   guardBytes: u32;
-  /** How many ranges of the start table have a chunk (range 0's lives in the state). */
-  chunkCount: u32;
+  /** The start table's chunk (starts.ts), or 0 while the table is the one inline in the state. */
+  tableBlock: u32;
   /** Debug heap: the last allocation sequence number handed out. */
   allocSeq: u32;
   /** Debug heap: the block size and byte offset that go with the last error or violation. */
@@ -64,8 +64,10 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
   lock: u32;
   /** Segregated fits: a running mean of log2(block size) in 1/256ths (see heap.ts, place). */
   typicalLog: u32;
-  /** The heap offset where the start table's covered ranges end: rangeStart(chunkCount). */
-  covered: u64;
+  /** The start table's byte for the heap's first window. */
+  table: u32;
+  /** The windows (of 256 bytes, from the heap's start) that the start table covers. */
+  windows: u32;
   /**
    * Shared build: odd while the lock is held, bumped on every lock and unlock, so that a check
    * made without the lock can tell whether the heap changed under it (shared.ts, cachePush).
@@ -76,27 +78,22 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
    * search merges only when a pass could merge something new.
    */
   unmerged: u32;
+  /** How many times the start table has moved (calloc uses it to tell whether a chunk it wrote was freed). */
+  tableMoves: u32;
 }
 
 // After the struct, still in the state area (see starts.ts and debug.ts):
-//   START_TABLE0  the start table of range 0 (the first 2^RANGE0_BITS bytes of the heap);
-//   START_DIR      one word per range: the chunk's bias (table byte = bias + (offset >> 8));
+//   START_TABLE0  the first start table, covering the first 1 MiB of the heap, until it moves;
 //   QUARANTINE     debug heap only: QUARANTINE_SLOTS words, a ring of quarantined payloads;
 //   SEG_HEADS      the segregated policy's class heads, SEG_MAP its class bitmaps.
 
-/** Bytes covered by the start table's first range, whose table lives in the state. */
+/** Windows (256 bytes each) that the start table inline in the state covers: 1 MiB (outside the extent, unlike a chunk). */
 // @ts-ignore: decorator
-@inline export const RANGE0_BITS: u32 = 18;
-/** Ranges of the start table: range 0, then 4 per octave from 2^RANGE0_BITS up to 2^32. */
-// @ts-ignore: decorator
-@inline export const RANGE_COUNT: u32 = 1 + ((32 - RANGE0_BITS) << 2);
+@inline export const START_WINDOWS0: u32 = 4096;
 
-/** The inline table of range 0: one byte per 256-byte window (starts.ts). */
+/** The start table inline in the state: one byte per 256-byte window (starts.ts). */
 // @ts-ignore: decorator
 @inline export function START_TABLE0(): usize { return STATE_ADDRESS() + ((offsetof<HeapState>() + AL_MASK) & ~AL_MASK); }
-/** The range directory, RANGE_COUNT words. */
-// @ts-ignore: decorator
-@inline export function START_DIR(): usize { return START_TABLE0() + ((<usize>1 << RANGE0_BITS) >> 8); }
 
 /** The state's address: __heap_base, rounded up to the alignment. */
 // @ts-ignore: decorator
@@ -112,7 +109,7 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
 @inline export const QUARANTINE_SLOTS: u32 = 128;
 /** The debug heap's quarantine ring. */
 // @ts-ignore: decorator
-@inline export function QUARANTINE(): usize { return START_DIR() + ((<usize>RANGE_COUNT << 2) + AL_MASK & ~AL_MASK); }
+@inline export function QUARANTINE(): usize { return START_TABLE0() + <usize>START_WINDOWS0; }
 /** Size classes of the segregated policy (fit/segregated.ts). */
 // @ts-ignore: decorator
 @inline export const SEG_CLASSES: u32 = 224;

@@ -5,16 +5,15 @@ import type { Heap } from "../src/index.js";
 import { CONFIGS, HEADER, LEFT_USED, PROLOGUE, USED, fill, freshHeap } from "./helpers.js";
 
 /**
- * The state area (assembly/state.ts) ends 4 bytes before the prologue: a 136-byte struct, range
- * 0's 1 KiB start table, the 57-word range directory (rounded up to 8), and the segregated
- * policy's 224 class heads and 8 bitmap words.
+ * The state area (assembly/state.ts) ends 4 bytes before the prologue: a 140-byte struct (rounded up to 144), the
+ * first start table (4 KiB), and the segregated policy's 224 class heads and 8 bitmap words.
  */
-const STATE_SIZE = 2320;
-/** Range 0's start table follows the struct: one byte per 256-byte window of heap offset. */
+const STATE_SIZE = 5168;
+/** The first start table follows the struct: one byte per 256-byte window of heap offset. */
 function tableByte(heap: Heap, block: number): number {
-  return stateAt(heap) + 136 + ((block - heap.stats().heapStart) >> 8);
+  return stateAt(heap) + 144 + ((block - heap.stats().heapStart) >> 8);
 }
-const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52 };
+const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52, tableBlock: 84, table: 120, windows: 124 };
 
 function u32(heap: Heap): DataView {
   return new DataView(heap.memory.buffer);
@@ -171,28 +170,40 @@ describe("check() reports each invariant by number", () => {
 
   it("I14: the start table's coverage", async () => {
     const { heap } = await sample();
-    poke(heap, stateAt(heap) + 84, 0);       // chunkCount
+    poke(heap, stateAt(heap) + F.windows, 0);
     expect(heap.check()).toMatchObject({ invariant: 14 });
   });
 
-  it("I14: a user block past the last range", async () => {
+  it("I14: a block past the covered windows, and a chunk too small for the table", async () => {
     const heap = await createHeap();
-    heap.malloc(300_000);
-    heap.malloc(16);                          // starts past 256 KiB: range 1 has a chunk
+    heap.malloc(1_100_000);
+    heap.malloc(16);                          // starts past 1 MiB: the table has moved to a chunk
     expect(heap.check()).toBeNull();
-    poke(heap, stateAt(heap) + 84, 1);       // chunkCount: as if only range 0 had a table
+    const chunk = peek(heap, stateAt(heap) + F.tableBlock);
+    expect(chunk).toBeGreaterThan(heap.stats().heapStart);
+    expect(peek(heap, stateAt(heap) + F.table)).toBe(chunk + HEADER + 8);
+    const windows = peek(heap, stateAt(heap) + F.windows);
+    expect(windows * 256).toBeGreaterThanOrEqual(heap.stats().extent);
+    poke(heap, stateAt(heap) + F.windows, 4096);    // as if it covered only the first 1 MiB
     expect(heap.check()).toMatchObject({ invariant: 14 });
+    poke(heap, stateAt(heap) + F.windows, windows * 64); // more than the chunk holds
+    expect(heap.check()).toMatchObject({ invariant: 14, address: chunk });
+    poke(heap, stateAt(heap) + F.windows, windows);
+    poke(heap, stateAt(heap) + F.tableBlock, chunk + 8); // not a block
+    expect(heap.check()).toMatchObject({ invariant: 14 });
+    poke(heap, stateAt(heap) + F.tableBlock, chunk);
+    expect(heap.check()).toBeNull();
   });
 
-  it("a block that grows in place takes no range; splitting its space later adds the range first", async () => {
+  it("a block that grows in place needs no table; splitting its space later moves the table first", async () => {
     const heap = await createHeap();
     const p = heap.malloc(16);
     const guards = heap.stats().guardBytes;
-    expect(heap.realloc(p, 1 << 20)).toBe(p);
+    expect(heap.realloc(p, 2 << 20)).toBe(p);
     expect(heap.stats().guardBytes).toBe(guards);
     expect(heap.check()).toBeNull();
     heap.free(p);
-    const small = Array.from({ length: 5000 }, () => heap.malloc(100));
+    const small = Array.from({ length: 12000 }, () => heap.malloc(100));
     expect(heap.stats().guardBytes).toBeGreaterThan(guards);
     expect(heap.check()).toBeNull();
     for (const q of small) heap.free(q);

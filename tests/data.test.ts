@@ -48,14 +48,15 @@ describe("realloc keeps the data on every path", () => {
   // it in place would grow the heap every time (the address-ordered policies split at the low end).
   it.each(CONFIGS.filter((c) => c.policy === "segregated"))("$policy/$coalesce: at the heap's end, move into a free block that fits rather than grow", async (cfg) => {
     const { heap } = await freshHeap(cfg);
-    const room = heap.malloc(6 * PAGE);
+    const room = heap.malloc(3 * PAGE);      // (within the first 1 MiB: the start table stays put)
     const p = heap.malloc(40);
     heap.free(room);
     fill(heap, p, 40, 4);
     const e0 = heap.stats().extent;
-    const q = heap.realloc(p, 5 * PAGE);
+    expect(p).toBeGreaterThan(room + 3 * PAGE);   // p (with the free slack after it) ends the heap
+    const q = heap.realloc(p, 2 * PAGE);
     expect(q).not.toBe(p);
-    expect(q >= room && q + 5 * PAGE <= room + 6 * PAGE).toBe(true);
+    expect(q >= room && q + 2 * PAGE <= room + 3 * PAGE).toBe(true);
     expect(heap.stats().extent).toBe(e0);
     expect(holds(heap, q, 40, 4)).toBe(true);
     expect(heap.check()).toBeNull();
@@ -184,6 +185,28 @@ describe("alignment", () => {
     expect(q).toBeGreaterThanOrEqual(first);
     expect(q).toBeLessThan(p);
   });
+
+  // A block that grew in place past the start table's cover and was freed is taken whole; the
+  // aligned block then starts past the cover, so the table must move before it is recorded.
+  it.each(CONFIGS)("$policy/$coalesce: an aligned block that starts past the start table's cover", async (cfg) => {
+    const { heap } = await freshHeap(cfg);
+    const MiB = 1 << 20;
+    const p = heap.malloc(16);
+    expect(heap.realloc(p, 3 * MiB)).toBe(p);
+    const guards = heap.stats().guardBytes;
+    heap.free(p);
+    const n = blockSize(3 * MiB) - 2 * MiB - 16; // with the 2 MiB alignment, the whole free block
+    const a = heap.alignedAlloc(2 * MiB, n);
+    expect(a % (2 * MiB)).toBe(0);
+    expect(a - p).toBeGreaterThan(MiB);      // past the first 1 MiB that the state's table covers
+    expect(heap.stats().guardBytes).toBeGreaterThan(guards);
+    fill(heap, a, n, 9);
+    expect(heap.usableSize(a)).toBeGreaterThanOrEqual(n);
+    expect(heap.check()).toBeNull();
+    expect(holds(heap, a, n, 9)).toBe(true);
+    heap.free(a);
+    expect(heap.check()).toBeNull();
+  });
 });
 
 describe("typed views that survive growth", () => {
@@ -239,19 +262,19 @@ describe("usableSize", () => {
   });
 });
 
-describe("realloc and the start table's ranges", () => {
-  // A block grown in place past the covered ranges starts no block; shrinking it would start one
-  // there, which needs a range, whose chunk must not be put at the heap's end (right where the
-  // block would grow again): the shrink keeps the block whole instead.
+describe("realloc and the start table's coverage", () => {
+  // A block grown in place past the covered windows starts no block; shrinking it would start one
+  // there, which needs the table to move, and its chunk must not be put at the heap's end (right
+  // where the block would grow again): the shrink keeps the block whole instead.
   it.each(CONFIGS)("$policy/$coalesce: a shrink never grows the heap, and the block can grow in place again", async (cfg) => {
     const { heap } = await freshHeap(cfg);
     const p = heap.malloc(100);
     fill(heap, p, 100, 6);
-    expect(heap.realloc(p, 600 * 1024)).toBe(p);
+    expect(heap.realloc(p, 1600 * 1024)).toBe(p);
     const grown = heap.stats().extent;
-    expect(heap.realloc(p, 300 * 1024)).toBe(p);
+    expect(heap.realloc(p, 1200 * 1024)).toBe(p);
     expect(heap.stats().extent).toBe(grown);
-    expect(heap.realloc(p, 700 * 1024)).toBe(p);
+    expect(heap.realloc(p, 1800 * 1024)).toBe(p);
     expect(holds(heap, p, 100, 6)).toBe(true);
     expect(heap.check()).toBeNull();
   });

@@ -151,13 +151,36 @@ describe("pointers", () => {
     expectExactFrom(await createHeap(), -64, 300, 0x03030303);
   });
 
-  it("is exact past the first 256 KiB, where the start table lives in chunks, and refuses the chunks", async () => {
+  it("is exact past the first 1 MiB, where the start table lives in a chunk, and refuses the chunk", async () => {
     const heap = await createHeap();
-    heap.malloc(300 * 1024);                                  // what follows lies past range 0
-    expectExactFrom(heap, 300 * 1024, 400, 400 | 3);          // a used block's header, repeated
+    heap.malloc(1100 * 1024);                                 // what follows lies past the inline table
+    expectExactFrom(heap, 1100 * 1024, 400, 400 | 3);         // a used block's header, repeated
     const chunks = heap.blocks().filter((b) => b.kind === "internal");
-    expect(chunks.length).toBeGreaterThan(0);
-    for (const c of chunks) expect(() => heap.usableSize(c.address + 4)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+    expect(chunks.length).toBe(1);
+    expect(() => heap.usableSize(chunks[0].address + 4)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+  });
+
+  it("stays exact where the table moved from: its old chunk is an ordinary free block", async () => {
+    const heap = await createHeap({ policy: "first-fit" });
+    heap.malloc(1100 * 1024);
+    heap.malloc(16);                                          // the table moves to a chunk
+    const [old] = heap.blocks().filter((b) => b.kind === "internal");
+    const keep = heap.malloc(16);                             // (the old chunk's right neighbour stays used)
+    heap.malloc(2 * 1024 * 1024);                             // past the chunk's cover: the table moves again
+    const blocks = heap.blocks();
+    expect(blocks.filter((b) => b.kind === "internal").map((b) => b.address)).not.toContain(old.address);
+    const freed = blocks.find((b) => b.address === old.address);
+    expect(freed?.kind).toBe("free");
+    expect(() => heap.free(old.address + 4)).toThrow(expect.objectContaining({ code: "double-free" }));
+    for (let a = old.address - 16; a < old.address + old.size + 16; a += 8) {
+      const b = blocks.find((x) => x.address + 4 === a);
+      const want = b === undefined ? "invalid-pointer" : b.kind === "free" ? "double-free" : "";
+      let code = "";
+      try { heap.usableSize(a); } catch (e) { code = (e as HeapError).code; }
+      expect(code, `${a}`).toBe(want);
+    }
+    expect(heap.usableSize(keep)).toBeGreaterThanOrEqual(16);
+    expect(heap.check()).toBeNull();
   });
 
   it("non-integer numbers are invalid pointers; non-numbers are TypeErrors", async () => {
