@@ -11,7 +11,7 @@
 // 1/32 ahead brought the suite inside wasm to 0.96–1.00× TLSF's speed, and 1/20 to 1.00×.
 // WebAssembly memory never shrinks, so neither does brk.
 
-import { BRK_LIMIT, PAGE_BITS, PAGE_SIZE } from "./common";
+import { BRK_LIMIT, MAX_PAGES, MINIMAL, PAGE_BITS, PAGE_SIZE } from "./common";
 
 /** Memory from which growth runs ahead of the heap's end (1 MiB; below 1.25 MiB, 1/20 is under a page anyway). */
 // @ts-ignore: decorator
@@ -51,7 +51,7 @@ export function sbrk(bytes: usize): usize {
   const st = ST();
   const old = <usize>st.brk;
   const end = <u64>old + <u64>bytes;
-  const limit = heapLimit(st.maxPages);
+  const limit = heapLimit(MINIMAL ? MAX_PAGES : st.maxPages);   // (the minimal build's heap may use all memory)
   if (end > limit) return 0;
   const grew = coverMemory(end, limit);
   if (grew < 0) return 0;

@@ -14,7 +14,7 @@ import { coverMemory, heapLimit, sbrk } from "./brk";
 import { coalesceAll, release } from "./coalesce";
 import { listInsert, listRemove, listReplace } from "./freelist";
 import {
-  CHUNK_PREFIX, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, SETSTART, WINDOW_BITS, coveredEnd, isChunk,
+  CHUNK_PREFIX, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, SETSTART, WINDOW_BITS, coveredEnd, isChunk, isCovered,
   moveTable, setupStarts,
 } from "./starts";
 import { findBestFit } from "./fit/best";
@@ -33,8 +33,12 @@ import {
  * already set up, OUT_OF_MEMORY when memory cannot grow to `initialPages`.
  */
 export function setupHeap(policy: u32, coalesce: u32, initialPages: u32, maxPages: u32): u32 {
+  return heapStatus() != HeapStatus.FRESH ? ErrorCode.BAD_CONFIG : layOutHeap(policy, coalesce, initialPages, maxPages);
+}
+
+/** setupHeap on memory whose state is FRESH. */
+function layOutHeap(policy: u32, coalesce: u32, initialPages: u32, maxPages: u32): u32 {
   const st = ST();
-  if (heapStatus() != HeapStatus.FRESH) return ErrorCode.BAD_CONFIG;
   if (policy >= POLICY_COUNT || coalesce >= COALESCE_COUNT) return ErrorCode.BAD_CONFIG;
   if (maxPages == 0 || maxPages > MAX_PAGES || initialPages > maxPages) return ErrorCode.BAD_CONFIG;
   const start = HEAP_START();
@@ -48,16 +52,18 @@ export function setupHeap(policy: u32, coalesce: u32, initialPages: u32, maxPage
   // Every field is zero but these; st.lock (held by the caller in the shared build) is kept.
   memory.fill(changetype<usize>(st), 0, offsetof<HeapState>("lock"));
   st.typicalLog = 0;
-  st.policy = policy;
-  st.coalesce = coalesce;
-  st.maxPages = maxPages;
   st.heapStart = <u32>start;
   st.brk = <u32>end;
-  const s = SENTINEL();
-  st.head = <u32>s;
-  st.tail = <u32>s;
-  st.rover = <u32>s;
   st.growCalls = <u32>grew;
+  if (!MINIMAL) {                           // (the minimal build never reads these: they stay 0)
+    st.policy = policy;
+    st.coalesce = coalesce;
+    st.maxPages = maxPages;
+    const s = SENTINEL();
+    st.head = <u32>s;
+    st.tail = <u32>s;
+    st.rover = <u32>s;
+  }
   setupStarts();
   segSetup();
   SETHEADER(start, <u32>PROLOGUE_SIZE | USED | LEFT_USED);
@@ -95,16 +101,24 @@ export function heapStatus(): HeapStatus {
 function setupOnFirstUse(): void {
   if (heapStatus() == HeapStatus.CORRUPT) {
     if (MINIMAL) unreachable();             // the minimal build imports nothing: a bare trap
-    abort("wasmalloc: the heap state was overwritten");
+    else abort("wasmalloc: the heap state was overwritten");
   }
-  setupHeap(DEFAULT_POLICY, DEFAULT_COALESCE, 0, MAX_PAGES);
+  layOutHeap(DEFAULT_POLICY, DEFAULT_COALESCE, 0, MAX_PAGES);
 }
 
 /** Every entry point calls this first: one load and compare once the heap is set up. */
 // @ts-ignore: decorator
 @inline export function ensureHeap(): void {
+  if (MINIMAL) ensureHeapCall();            // one copy of the code, for size
+  else ensureHeapInline();
+}
+
+// @ts-ignore: decorator
+@inline function ensureHeapInline(): void {
   if ((<u64>memory.size() << PAGE_BITS) < <u64>HEAP_START() || ST().magic != STATE_MAGIC) setupOnFirstUse();
 }
+
+function ensureHeapCall(): void { ensureHeapInline(); }
 
 /** Records an error for the host to read back, and returns 0 (the failed call's result). */
 export function fail(code: u32, address: usize): usize {
@@ -117,6 +131,14 @@ export function fail(code: u32, address: usize): usize {
 /** Adds `bytes` to the bytes in use, keeping the peak. */
 // @ts-ignore: decorator
 @inline function addUsed(bytes: usize): void {
+  if (MINIMAL) addUsedCall(bytes);          // one copy of the code, for size
+  else addUsedInline(bytes);
+}
+
+function addUsedCall(bytes: usize): void { addUsedInline(bytes); }
+
+// @ts-ignore: decorator
+@inline function addUsedInline(bytes: usize): void {
   const st = ST();
   const used = st.usedBytes + <u32>bytes;
   st.usedBytes = used;
@@ -142,6 +164,25 @@ export function validate(ptr: usize): u32 {
   if (!ISSTART(b)) return ErrorCode.INVALID_POINTER;
   if (!ISUSED(b)) return ErrorCode.DOUBLE_FREE;
   return isChunk(b) ? ErrorCode.INVALID_POINTER : ErrorCode.OK;
+}
+
+/**
+ * The entry points' check of a pointer they are given: sets the heap up when it is not, then
+ * validates `ptr`, recording the error for the host when it is not a live block's payload.
+ */
+// @ts-ignore: decorator
+@inline function checkPointer(ptr: usize): u32 {
+  return MINIMAL ? checkPointerCall(ptr) : checkPointerInline(ptr);   // the minimal build keeps one copy
+}
+
+function checkPointerCall(ptr: usize): u32 { return checkPointerInline(ptr); }
+
+// @ts-ignore: decorator
+@inline function checkPointerInline(ptr: usize): u32 {
+  ensureHeap();
+  const err = validate(ptr);
+  if (err != ErrorCode.OK) fail(err, ptr);
+  return err;
 }
 
 /**
@@ -184,7 +225,7 @@ function mergeAndFind(size: usize): usize {
  */
 // @ts-ignore: decorator
 @inline function needsCover(b: usize, size: usize): bool {
-  return GUARDS && SIZE(b) - size >= MIN_BLOCK && coveredEnd() <= <u64>(b + SIZE(b) - MIN_BLOCK);
+  return GUARDS && SIZE(b) - size >= MIN_BLOCK && !isCovered(b + SIZE(b) - MIN_BLOCK - <usize>ST().heapStart);
 }
 
 /**
@@ -249,9 +290,9 @@ function place(b: usize, size: usize, twoEnded: bool): usize {
  * Grows the heap by its shortfall and returns a used block of exactly `size` bytes at the end,
  * or 0 when brk cannot move. A free block at the end is extended rather than skipped. No word
  * above the old brk is written except the new epilogue, so a fresh block's payload is zero.
- * A `user` block is recorded in the start table here; a table chunk by growTable.
+ * The address-ordered policies' growth; the start table must cover it.
  */
-function growFor(size: usize, user: bool): usize {
+function growFor(size: usize): usize {
   const ep = <usize>ST().brk - EPILOGUE_SIZE;
   if (!ISLEFTUSED(ep)) {
     const last = GETFREELEFT(ep);
@@ -264,14 +305,14 @@ function growFor(size: usize, user: bool): usize {
   if (!sbrk(size)) return 0;
   SETHEADER(ep, <u32>size | USED | LEFT_USED);  // the old epilogue becomes the new block
   SETHEADER(ep + size, USED | LEFT_USED);
-  if (user) SETSTART(ep);
+  SETSTART(ep);
   return ep;
 }
 
 /**
  * Moves the start table to a chunk that covers at least the heap offset `need` and the heap's
- * end, and still does when the chunk itself grows the heap, with at least 1.25 times the windows it has (so the copies cost O(1) per byte of heap
- * over time). The chunk, an internal used block, is taken from the free list when one fits,
+ * end, and still does after the chunk itself grows the heap, with at least 1.25 times the
+ * windows it has (so the copies cost O(1) per byte of heap over time). The chunk, an internal used block, is taken from the free list when one fits,
  * else from new heap at the end (only when `grow` is set); the old chunk is then freed. Returns
  * false when there is no room. `need` must lie within the heap's limit (below 2^32).
  */
@@ -292,20 +333,17 @@ function growTable(need: u64, grow: bool): bool {
   const seg = POLICY() == Policy.SEGREGATED;
   let b = seg ? findSegFit(size) : findFirstFit(size);
   if (b == 0 && COALESCING() == Coalesce.DEFERRED && st.unmerged != 0 && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
-  const old = <usize>st.tableBlock;
-  if (b != 0) {
-    // The new table covers the split's remainder (it starts below brk) before place records it;
-    // the table lies past the block's header and links, which place still reads.
-    moveTable(block2mem(b) + CHUNK_PREFIX, <u32>windows, b);
-    place(b, size, false);
-  } else {
+  if (b == 0) {
     if (!grow) return false;
-    b = growFor(size, false);
+    b = growEnd(size, size, false);
     if (b == 0) return false;
-    moveTable(block2mem(b) + CHUNK_PREFIX, <u32>windows, b);
-    SETSTART(b);                            // a new block at the old epilogue (b < old brk)
   }
-  store<u64>(block2mem(b), 0);
+  // The new table covers b and the split's remainder (they start below the old brk) before they
+  // are recorded; it lies past the block's header and links, which place still reads.
+  const old = <usize>st.tableBlock;
+  moveTable(block2mem(b) + CHUNK_PREFIX, <u32>windows, b);
+  SETSTART(b);                              // (a block new at the old epilogue; else already there)
+  place(b, size, false);
   st.guardBytes = <u32>SIZE(b);
   if (old != 0) release(old);
   return true;
@@ -316,38 +354,24 @@ function growTable(need: u64, grow: bool): bool {
 @inline const MAX_WINDOWS: u64 = <u64>1 << (32 - WINDOW_BITS);
 
 /**
+ * Makes the start table cover every block start below the address `end` (inside the heap's
+ * limit, or false), moving the table when it does not; the new chunk takes a free block, and may
+ * move brk only when `grow` is set. Returns false when it cannot.
+ */
+function coverTo(end: u64, grow: bool): bool {
+  if (!GUARDS || coveredEnd() >= end) return true;
+  const st = ST();
+  return end <= heapLimit(MINIMAL ? MAX_PAGES : st.maxPages) && growTable(end - <u64>st.heapStart, grow);
+}
+
+/**
  * Makes sure that the start table covers the heap once it has grown by `bytes` at its end
- * (I14), moving the table as needed; that may itself move brk. Call it before working out where
- * a growth goes. Returns false when the heap cannot hold the table.
+ * (I14). Call it before working out where a growth goes: a table that moves may itself move
+ * brk (growTable leaves room for that). Returns false when the heap cannot hold the table.
  */
 function coverGrowth(bytes: usize): bool {
-  return cover(<u64>bytes, true, true);
-}
-
-/**
- * Makes the start table cover every address below `end` (inside the heap), moving the table as
- * needed; its new chunk takes a free block, and may move brk only when `grow` is set. Returns
- * false when it cannot.
- */
-function coverTo(end: usize, grow: bool): bool {
-  return cover(<u64>end, false, grow);
-}
-
-/**
- * Moves the start table until it covers `end`, or brk + `end` when `fromBrk` is set (brk read
- * again after each move, which may have moved it). A target past the heap's limit gets no
- * table: it would only waste the space.
- */
-function cover(end: u64, fromBrk: bool, grow: bool): bool {
-  if (!GUARDS) return true;
   const st = ST();
-  const limit = heapLimit(st.maxPages);
-  let target = (fromBrk ? <u64>st.brk : 0) + end;
-  while (coveredEnd() < target) {
-    if (target > limit || !growTable(target - <u64>st.heapStart, grow)) return false;
-    target = (fromBrk ? <u64>st.brk : 0) + end;
-  }
-  return true;
+  return coverTo(<u64>st.brk + bytes, true) && (!GUARDS || coveredEnd() >= <u64>st.brk + bytes);
 }
 
 /**
@@ -358,7 +382,7 @@ function shrink(b: usize, size: usize): void {
   const rem = SIZE(b) - size;
   if (rem < MIN_BLOCK) return;
   // (A shrink never grows the heap: a chunk put at its end would block the next growth.)
-  if (GUARDS && coveredEnd() <= <u64>(b + size) && !coverTo(b + size + MIN_BLOCK, false)) return;
+  if (GUARDS && !isCovered(b + size - <usize>ST().heapStart) && !coverTo(<u64>(b + size + AL_SIZE), false)) return;
   SETHEADER(b, <u32>size | (HEADER(b) & (USED | LEFT_USED)));
   const r = b + size;
   SETHEADER(r, <u32>rem | USED | LEFT_USED);
@@ -388,12 +412,14 @@ function shrink(b: usize, size: usize): void {
 }
 
 /**
- * Segregated fits: makes the heap end in a free block of `want` bytes (at least `size`; the
- * start table covers it) and returns it, or 0 when the heap cannot grow. When it cannot grow by
- * `want`, it grows by `size`. Every free block is smaller than `size`, the last one included.
- * Only the free block's header, links and footer are written above the old brk.
+ * Makes the heap end in a free block of `want` bytes (at least `size`) and returns it, or 0
+ * when the heap cannot grow. When it cannot grow by `want`, it grows by `size`. Every free block
+ * is smaller than `size`, the last one included. A block new at the old epilogue is recorded in
+ * the start table when `record` is set (the table must cover it; growTable records its chunk
+ * itself, once the table has moved). Only the free block's header, links and footer are written
+ * above the old brk. The growth of segregated fits, and of the start table's chunks.
  */
-function growEnd(size: usize, want: usize): usize {
+function growEnd(size: usize, want: usize, record: bool): usize {
   const st = ST();
   const ep = <usize>st.brk - EPILOGUE_SIZE;
   let b = ep;
@@ -411,7 +437,7 @@ function growEnd(size: usize, want: usize): usize {
     SETHEADER(b, <u32>want | (HEADER(b) & LEFT_USED));
   } else {
     SETHEADER(b, <u32>want | LEFT_USED);
-    SETSTART(b);
+    if (record) SETSTART(b);
   }
   SETFOOTER(b, want);
   SETHEADER(b + want, USED);                // the epilogue; its left neighbour is free
@@ -427,8 +453,9 @@ export function allocate(n: usize): usize {
   const seg = POLICY() == Policy.SEGREGATED;
   let b = findFit(size);
   // The usual case: a free block whose split the start table covers. (One that reaches past it
-  // is a block that grew in place and was then freed; see allocateSlow.)
-  if (b == 0 || needsCover(b, size)) return allocateSlow(size, seg, b);
+  // is a block that grew in place and was then freed; see allocateSlow.) The minimal build keeps
+  // one copy of the code.
+  if (MINIMAL || b == 0 || needsCover(b, size)) return allocateSlow(size, seg, b);
   b = place(b, size, seg);
   addUsed(SIZE(b));
   ST().usedBlocks += 1;
@@ -436,13 +463,14 @@ export function allocate(n: usize): usize {
 }
 
 /**
- * malloc's rare paths: deferred coalescing, covering a free block's space with the start table
- * before a split may put a block start in it, and growing the heap.
+ * malloc's rare paths, given the free block `b` (or 0) that the search found: deferred
+ * coalescing, covering a free block's space with the start table before a split may put a
+ * block start in it, and growing the heap.
  */
 function allocateSlow(size: usize, seg: bool, b: usize): usize {
   if (b == 0) b = mergeAndFind(size);       // (the fast path has searched once already)
   while (b != 0 && needsCover(b, size)) {
-    if (!coverTo(b + SIZE(b) - MIN_BLOCK + AL_SIZE, true)) {
+    if (!coverTo(<u64>(b + SIZE(b) - MIN_BLOCK + AL_SIZE), true)) {
       b = 0;                                // no room for the table's chunk: try growing
       break;
     }
@@ -460,7 +488,7 @@ function allocateSlow(size: usize, seg: bool, b: usize): usize {
     }
     if (st.tableBlock != chunk) b = findOrMerge(size);
     if (b == 0) {
-      b = seg ? growEnd(size, want) : growFor(size, true);
+      b = seg ? growEnd(size, want, true) : growFor(size);
       if (b == 0) return fail(ErrorCode.OUT_OF_MEMORY, 0);
     }
   }
@@ -473,12 +501,8 @@ function allocateSlow(size: usize, seg: bool, b: usize): usize {
 /** free: returns OK (also for 0), DOUBLE_FREE or INVALID_POINTER; on an error nothing changes. */
 export function deallocate(ptr: usize): u32 {
   if (ptr == 0) return ErrorCode.OK;
-  ensureHeap();
-  const err = validate(ptr);
-  if (err != ErrorCode.OK) {
-    fail(err, ptr);
-    return err;
-  }
+  const err = checkPointer(ptr);
+  if (err != ErrorCode.OK) return err;
   const b = mem2block(ptr);
   const st = ST();
   st.usedBytes -= <u32>SIZE(b);
@@ -496,21 +520,22 @@ export function deallocate(ptr: usize): u32 {
  * the call, the chunk freed may have been written above it, so all of the block is cleared.
  */
 export function callocate(count: usize, size: usize): usize {
-  ensureHeap();
   const total = <u64>count * <u64>size;
-  if (total > <u64>MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
-  const st = ST();
-  const moves = st.tableMoves;
-  let fresh = <usize>st.brk;
-  const p = allocate(<usize>total);
-  if (st.tableMoves - moves > 1) fresh = <usize>-1;   // a chunk written in this call may have been freed
+  const n = total > <u64>MAX_REQUEST ? <usize>-1 : <usize>total;   // (allocate refuses it)
   if (MINIMAL) {                            // smaller code: clear it all
+    const p = allocate(n);
     if (p != 0) {
-      memory.fill(p, 0, <usize>total);
+      memory.fill(p, 0, n);
       ST().bytesCleared += total;
     }
     return p;
   }
+  ensureHeap();
+  const st = ST();
+  const moves = st.tableMoves;
+  let fresh = <usize>st.brk;
+  const p = allocate(n);
+  if (st.tableMoves - moves > 1) fresh = <usize>-1;   // a chunk written in this call may have been freed
   if (p != 0) {
     const end = p + <usize>total;
     const dirtyEnd = end < fresh ? end : fresh;
@@ -548,9 +573,7 @@ function anyFit(size: usize): bool {
  */
 export function reallocate(ptr: usize, n: usize): usize {
   if (ptr == 0) return allocate(n);
-  ensureHeap();
-  const err = validate(ptr);
-  if (err != ErrorCode.OK) return fail(err, ptr);
+  if (checkPointer(ptr) != ErrorCode.OK) return 0;
   if (n > MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
   const st = ST();
   const size = request2size(n);
@@ -566,28 +589,23 @@ export function reallocate(ptr: usize, n: usize): usize {
   // placed at the top of a large free block would otherwise grow the heap on every cycle.
   const right = b + cur;
   const flags = HEADER(b) & (USED | LEFT_USED);
-  const epilogue = <usize>st.brk - EPILOGUE_SIZE;
-  if (!ISUSED(right)) {
-    const total = cur + SIZE(right);
-    if (total >= size) {                    // the free right neighbour is enough
+  const rightFree = !ISUSED(right);
+  const room = rightFree ? cur + SIZE(right) : cur;   // what b reaches in place
+  if (room >= size) {                       // the free right neighbour is enough
+    listRemove(right);
+    CLEARSTART(right);
+    SETHEADER(b, <u32>room | flags);
+    SETLEFTUSED(b + room);
+    addUsed(room - cur);
+    shrink(b, size);
+    return ptr;
+  }
+  if (b + room == <usize>st.brk - EPILOGUE_SIZE && !anyFit(size) && sbrk(size - room) != 0) {
+    if (rightFree) {                        // the free right neighbour ends the heap: take it too
       listRemove(right);
-      CLEARSTART(right);
-      SETHEADER(b, <u32>total | flags);
-      SETLEFTUSED(b + total);
-      addUsed(total - cur);
-      shrink(b, size);
-      return ptr;
-    }
-    if (right + SIZE(right) == epilogue && !anyFit(size) && sbrk(size - total) != 0) {
-      listRemove(right);                    // the right neighbour ends the heap: take it and grow
       CLEARLASTSTART(right);
-      SETHEADER(b, <u32>size | flags);
-      SETHEADER(b + size, USED | LEFT_USED);
-      addUsed(size - cur);
-      return ptr;
     }
-  } else if (right == epilogue && !anyFit(size) && sbrk(size - cur) != 0) {
-    SETHEADER(b, <u32>size | flags);        // this block ends the heap: grow it
+    SETHEADER(b, <u32>size | flags);        // the block now ends the heap, grown by the shortfall
     SETHEADER(b + size, USED | LEFT_USED);
     addUsed(size - cur);
     return ptr;
@@ -620,7 +638,7 @@ export function allocateAligned(align: usize, n: usize, offset: usize = 0): usiz
     const b0 = mem2block(p0);
     const b1 = mem2block(p1);
     // A block taken whole may reach past the start table (it grew in place, then was freed).
-    if (GUARDS && <u64>b1 >= coveredEnd() && !coverTo(b1 + AL_SIZE, true)) {
+    if (GUARDS && !isCovered(b1 - <usize>ST().heapStart) && !coverTo(<u64>(b1 + AL_SIZE), true)) {
       const st = ST();
       st.usedBytes -= <u32>SIZE(b0);
       st.usedBlocks -= 1;
@@ -641,9 +659,7 @@ export function allocateAligned(align: usize, n: usize, offset: usize = 0): usiz
 /** The usable bytes of the live block at `ptr`: its size less the header. 0 for 0 or a bad pointer. */
 export function usableSize_(ptr: usize): usize {
   if (ptr == 0) return 0;
-  ensureHeap();
-  const err = validate(ptr);
-  if (err != ErrorCode.OK) return fail(err, ptr);
+  if (checkPointer(ptr) != ErrorCode.OK) return 0;
   return SIZE(mem2block(ptr)) - BLOCK_OVERHEAD;
 }
 

@@ -26,9 +26,12 @@ export function realloc(ptr: usize, size: usize): usize { return reallocate(ptr,
 /** The bytes usable at `ptr`; 0 for 0 and for a bad pointer. */
 export function usableSize(ptr: usize): usize { return usableSize_(ptr); }
 
-/** The ErrorCode of the last call that failed. */
+/**
+ * The ErrorCode of the last call that failed; 0 before the heap is set up. (This module's own
+ * memory always reaches the state, which is zero until then.)
+ */
 export function heap_last_error(): i32 {
-  return heapStatus() == HeapStatus.FRESH ? 0 : <i32>ST().lastError;
+  return <i32>ST().lastError;
 }
 
 /** Statistic number `i` (stats.ts); NaN for an unknown index; 0 before the heap is set up. */

@@ -4,7 +4,7 @@
 import { PAGE_BITS } from "./common";
 import { EPILOGUE_SIZE, PROLOGUE_SIZE } from "./block";
 import { largestFree } from "./check";
-import { ST } from "./state";
+import { HeapState, ST } from "./state";
 
 /** The statistics, in index order. */
 export const enum Stat {
@@ -27,27 +27,38 @@ export const enum Stat {
   COUNT = 16,
 }
 
+/** Codes in FIELDS for the statistics that are not a u32 field of the state. */
+// @ts-ignore: decorator
+@inline const EXTENT_: u8 = 0xF0;
+// @ts-ignore: decorator
+@inline const MEMORY_: u8 = 0xF1;
+// @ts-ignore: decorator
+@inline const FREE_BYTES_: u8 = 0xF2;
+// @ts-ignore: decorator
+@inline const LARGEST_FREE_: u8 = 0xF3;
+// @ts-ignore: decorator
+@inline const BYTES_CLEARED_: u8 = 0xF4;
+
+/** For each statistic in index order: the offset of its u32 field in the state, or a code above. */
+const FIELDS = memory.data<u8>([
+  EXTENT_, EXTENT_, MEMORY_,
+  <u8>offsetof<HeapState>("usedBytes"), <u8>offsetof<HeapState>("usedBlocks"), FREE_BYTES_,
+  <u8>offsetof<HeapState>("freeBlocks"), LARGEST_FREE_, <u8>offsetof<HeapState>("peakUsedBytes"),
+  <u8>offsetof<HeapState>("growCalls"), BYTES_CLEARED_, <u8>offsetof<HeapState>("heapStart"),
+  <u8>offsetof<HeapState>("guardBytes"), <u8>offsetof<HeapState>("allocSeq"),
+  <u8>offsetof<HeapState>("quarantineCount"), <u8>offsetof<HeapState>("quarantineBytes"),
+]);
+
 /** Statistic `i` (see Stat), or NaN for an index out of range. */
 export function readStat(i: u32): f64 {
+  if (i >= <u32>Stat.COUNT) return NaN;
   const st = ST();
-  const extent = <f64>(st.brk - st.heapStart);
-  switch (i) {
-    case Stat.EXTENT:
-    case Stat.PEAK_EXTENT: return extent;
-    case Stat.MEMORY_BYTES: return <f64>(<u64>memory.size() << PAGE_BITS);
-    case Stat.USED_BYTES: return <f64>st.usedBytes;
-    case Stat.USED_BLOCKS: return <f64>st.usedBlocks;
-    case Stat.FREE_BYTES: return extent - <f64>(PROLOGUE_SIZE + EPILOGUE_SIZE) - <f64>st.usedBytes - <f64>st.guardBytes;
-    case Stat.FREE_BLOCKS: return <f64>st.freeBlocks;
-    case Stat.LARGEST_FREE: return <f64>largestFree();
-    case Stat.PEAK_USED_BYTES: return <f64>st.peakUsedBytes;
-    case Stat.GROW_CALLS: return <f64>st.growCalls;
-    case Stat.BYTES_CLEARED: return <f64>st.bytesCleared;
-    case Stat.HEAP_START: return <f64>st.heapStart;
-    case Stat.GUARD_BYTES: return <f64>st.guardBytes;
-    case Stat.ALLOCATIONS: return <f64>st.allocSeq;
-    case Stat.QUARANTINED_BLOCKS: return <f64>st.quarantineCount;
-    case Stat.QUARANTINED_BYTES: return <f64>st.quarantineBytes;
-    default: return NaN;
-  }
+  const f = load<u8>(FIELDS + <usize>i);
+  if (f < EXTENT_) return <f64>load<u32>(changetype<usize>(st) + <usize>f);
+  const extent = st.brk - st.heapStart;
+  if (f == EXTENT_) return <f64>extent;
+  if (f == MEMORY_) return <f64>(<u64>memory.size() << PAGE_BITS);
+  if (f == FREE_BYTES_) return <f64>(extent - <u32>(PROLOGUE_SIZE + EPILOGUE_SIZE) - st.usedBytes - st.guardBytes);
+  if (f == LARGEST_FREE_) return <f64>largestFree();
+  return <f64>st.bytesCleared;
 }

@@ -25,7 +25,7 @@ async function instance(bytes: Uint8Array, imports: WebAssembly.Imports = {}): P
   return (await WebAssembly.instantiate(bytes, imports)).instance.exports as unknown as Core;
 }
 
-/** Replays `t`, returning every pointer handed out. */
+/** Replays `t`, returning every pointer handed out, as an offset from the heap's start. */
 function replay(c: Core, t: Trace): number[] {
   const ptrs = new Uint32Array(t.numIds);
   const out: number[] = [];
@@ -35,7 +35,8 @@ function replay(c: Core, t: Trace): number[] {
     else if (t.kinds[i] === OP_FREE) expect(c.free(ptrs[id])).toBe(0);
     else out.push(ptrs[id] = c.realloc(ptrs[id], t.sizes[i]) >>> 0);
   }
-  return out;
+  const heapStart = c.heap_stat(11);         // (the builds' static data differ, so their heaps start apart)
+  return out.map((p) => (p === 0 ? 0 : p - heapStart));
 }
 
 describe("the minimal build", () => {
@@ -44,7 +45,8 @@ describe("the minimal build", () => {
     expect(WebAssembly.Module.imports(module)).toEqual([]);
     expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(
       ["calloc", "free", "heap_last_error", "heap_stat", "malloc", "memory", "realloc", "usableSize"]);
-    expect(statSync(`${root}build/wasmalloc.min.wasm`).size).toBeLessThan(releaseBytes.length / 2);
+    // Issue 3's code-size target: at most 4 KB with the default policy, the guards and the stats.
+    expect(statSync(`${root}build/wasmalloc.min.wasm`).size).toBeLessThanOrEqual(4000);
   });
 
   it("places every block where the release build's default policy does", async () => {

@@ -19,6 +19,13 @@ import { SEG_CLASSES, SEG_HEADS, SEG_MAP, ST } from "../state";
 /** The class of a block of `size` bytes (a multiple of 8, at least 16). */
 // @ts-ignore: decorator
 @inline export function classOf(size: usize): u32 {
+  return MINIMAL ? classOfCall(size) : classOfInline(size);   // the minimal build keeps one copy
+}
+
+function classOfCall(size: usize): u32 { return classOfInline(size); }
+
+// @ts-ignore: decorator
+@inline function classOfInline(size: usize): u32 {
   if (size < 256) return <u32>(size >> 3);
   const fl = <u32>(31 - clz<u32>(<u32>size));
   return 32 + ((fl - 8) << 3) + ((<u32>size >> (fl - 3)) & 7);
@@ -114,7 +121,7 @@ function bestIn(c: u32, size: usize): usize {
 /** A free block of at least `size` bytes: the best fit in its class, else in the next non-empty one. */
 export function findSegFit(size: usize): usize {
   const c = classOf(size);
-  if (c < 32) {
+  if (!MINIMAL && c < 32) {                 // (a shortcut; the minimal build takes bestIn's first step)
     const exact = HEAD(c);                  // below 256 bytes a class holds one size: any block fits
     if (exact != 0) return exact;
   } else {
