@@ -5,6 +5,8 @@
 // - wasmalloc:<policy>: createHeap({ policy }), the typed API.
 // - js-pool: this package's pure-JS pool allocator (src/jspool.ts).
 // - tlsf: AssemblyScript's TLSF, build/peers/tlsf.wasm (bench/peers/tlsf.ts, npm run build:peers).
+// - wasmalloc-min: this package's minimal build, build/wasmalloc.min.wasm, through its raw exports
+//   as TLSF is (no typed API in between); its extent from heap_stat(0).
 // - thi.ng: @thi.ng/malloc's MemPool with its defaults (8-byte alignment, split and compact on)
 //   over a fixed 512 MiB buffer, since it cannot grow. Its realloc leaks the old block whenever
 //   the block moves (6.1.150: the address offset is subtracted twice), and its free is
@@ -15,10 +17,12 @@ import { MemPool } from "@thi.ng/malloc";
 import { builtinAllocator } from "../dist/measure.js";
 
 const TLSF_WASM = new URL("../build/peers/tlsf.wasm", import.meta.url);
+const MIN_WASM = new URL("../build/wasmalloc.min.wasm", import.meta.url);
 let tlsfModule;
+let minModule;
 
 /** The names makeAllocator knows. */
-export const ALLOCATORS = ["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmalloc:best-fit", "wasmalloc:segregated", "js-pool", "tlsf", "thi.ng"];
+export const ALLOCATORS = ["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmalloc:best-fit", "wasmalloc:segregated", "wasmalloc-min", "js-pool", "tlsf", "thi.ng"];
 
 /** A fresh allocator by name. extent() is its heap size as it reports it, or undefined. */
 export async function makeAllocator(name) {
@@ -30,6 +34,21 @@ export async function makeAllocator(name) {
     const { exports } = await WebAssembly.instantiate(tlsfModule, { env: { abort() { throw new Error("tlsf: abort"); } } });
     const { malloc, free, realloc, calloc, memory } = exports;   // calloc: heap.alloc + memory.fill, in wasm
     return { name, malloc: (n) => malloc(n) >>> 0, free, realloc: (p, n) => realloc(p, n) >>> 0, calloc: (c, n) => calloc(c, n) >>> 0, memory, extent: () => undefined };
+  }
+  if (name === "wasmalloc-min") {
+    if (!existsSync(MIN_WASM)) throw new Error("wasmalloc-min: build/wasmalloc.min.wasm is missing; run npm run build");
+    minModule ??= await WebAssembly.compile(readFileSync(MIN_WASM));
+    const { exports } = await WebAssembly.instantiate(minModule, {});
+    const { malloc, free, realloc, calloc, memory, heap_stat } = exports;
+    return {
+      name,
+      malloc: (n) => malloc(n) >>> 0,
+      free: (p) => { if (free(p) !== 0) throw new Error(`wasmalloc-min: free(${p}) refused`); },
+      realloc: (p, n) => realloc(p, n) >>> 0,
+      calloc: (c, n) => calloc(c, n) >>> 0,
+      memory,
+      extent: () => heap_stat(0),
+    };
   }
   if (name === "thi.ng") {
     const pool = new MemPool({ size: 512 * 2 ** 20 });
