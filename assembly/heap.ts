@@ -221,7 +221,7 @@ function mergeAndFind(size: usize): usize {
 
 /**
  * Whether splitting the free block `b` for `size` bytes would start a block where the start
- * table has no range yet. The new start lies at most MIN_BLOCK below b's end.
+ * table does not cover yet. The new start lies at most MIN_BLOCK below b's end.
  */
 // @ts-ignore: decorator
 @inline function needsCover(b: usize, size: usize): bool {
@@ -583,8 +583,8 @@ export function reallocate(ptr: usize, n: usize): usize {
     shrink(b, size);
     return ptr;
   }
-  // Growing in place starts no new block, so the start table needs no new range for it (a
-  // range's chunk taken now could land right where the block means to grow). The heap grows
+  // Growing in place starts no new block, so the start table need not grow for it (a chunk
+  // taken now could land right where the block means to grow). The heap grows
   // under a block that ends it only when no free block could take the request instead: a block
   // placed at the top of a large free block would otherwise grow the heap on every cycle.
   const right = b + cur;

@@ -88,8 +88,9 @@ export interface HeapStats {
   /** The address of the prologue, where the extent starts. */
   heapStart: number;
   /**
-   * Bytes of the extent that hold the start table (the exact pointer check): 1 byte per 256 bytes
-   * of heap beyond the first 256 KiB, in internal blocks that are not counted in usedBytes.
+   * Bytes of the extent that hold the start table (the exact pointer check): 0 while the heap
+   * fits the first 1 MiB, whose table lives in the state; beyond, the table's chunk, an internal
+   * block not counted in usedBytes, of 1 byte per 256 bytes of the heap it covers.
    */
   guardBytes: number;
   /** Debug heap: allocations so far, which is the last sequence number (0 in the release heap). */

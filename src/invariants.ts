@@ -16,7 +16,7 @@ export const INVARIANTS: readonly string[] = [
   "I11: the statistics agree with the heap walk",
   "I12: the next-fit rover points at a free block or the list's sentinel",
   "I13: the start table names the first block of every window it covers",
-  "I14: the start table covers every user block, each range with a valid chunk",
+  "I14: the start table covers every block start, from the state's table or a valid chunk",
   "I15: every live block's canaries are intact (debug heap)",
   "I16: every quarantined block still holds its freed fill (debug heap)",
   "I17: the quarantine lists exactly the quarantined blocks (debug heap)",
