@@ -157,11 +157,12 @@ export function validate(ptr: usize): u32 {
   if (!GUARDS) return ErrorCode.OK;
   const st = ST();
   const b = ptr - BLOCK_OVERHEAD;
-  if ((ptr & AL_MASK) != 0) return ErrorCode.INVALID_POINTER;
-  if (b < <usize>st.heapStart + PROLOGUE_SIZE || b > <usize>st.brk - EPILOGUE_SIZE - MIN_BLOCK) {
+  // Below the first block, the table names no start (the prologue is not recorded, and an
+  // address below the heap is not covered); the epilogue is not recorded either, but the steps
+  // from its window's first block reach it, so the end is checked here.
+  if ((ptr & AL_MASK) != 0 || b > <usize>st.brk - EPILOGUE_SIZE - MIN_BLOCK || !ISSTART(b)) {
     return ErrorCode.INVALID_POINTER;
   }
-  if (!ISSTART(b)) return ErrorCode.INVALID_POINTER;
   if (!ISUSED(b)) return ErrorCode.DOUBLE_FREE;
   return isChunk(b) ? ErrorCode.INVALID_POINTER : ErrorCode.OK;
 }
@@ -365,18 +366,23 @@ function coverTo(end: u64, grow: bool): bool {
 }
 
 /**
- * Makes sure that the start table covers the heap once it has grown by `bytes` at its end
- * (I14). Call it before working out where a growth goes: a table that moves may itself move
- * brk (growTable leaves room for that). Returns false when the heap cannot hold the table.
+ * Makes sure that the start table covers every block start below brk + `bytes` (I14): 0 for a
+ * growth whose only new start is at the heap's old end. Call it before working out where a
+ * growth goes. A table that moves may itself move brk, by its chunk: growTable covers 1/128
+ * more than it is asked to, plus 64 bytes, and a chunk is 1/256 of what it covers plus at most
+ * 16 bytes, so brk + `bytes` is still covered after. Returns false when the heap cannot hold
+ * the table.
  */
 function coverGrowth(bytes: usize): bool {
-  const st = ST();
-  return coverTo(<u64>st.brk + bytes, true) && (!GUARDS || coveredEnd() >= <u64>st.brk + bytes);
+  return coverTo(<u64>ST().brk + bytes, true);
 }
 
 /**
  * Splits the used block `b` down to `size` bytes when the rest makes a block, and frees the rest.
- * When the table cannot cover the rest's start (the heap is full), the block stays whole.
+ * When the table does not cover the rest's start and no free block can hold its new chunk, the
+ * block stays whole: a shrink never grows the heap, which would put the chunk where the block
+ * may grow again. (Such a block is the heap's last: every block start is covered, so none lies
+ * past it. It keeps its tail until it is freed or moved; see README, "Known limit".)
  */
 function shrink(b: usize, size: usize): void {
   const rem = SIZE(b) - size;
@@ -471,19 +477,22 @@ function allocateSlow(size: usize, seg: bool, b: usize): usize {
   if (b == 0) b = mergeAndFind(size);       // (the fast path has searched once already)
   while (b != 0 && needsCover(b, size)) {
     if (!coverTo(<u64>(b + SIZE(b) - MIN_BLOCK + AL_SIZE), true)) {
-      b = 0;                                // no room for the table's chunk: try growing
+      // No room for the table's chunk, even at the heap's end: split b where the table covers it
+      // already, at its low end, or take it whole.
+      b = place(b, isCovered(b + size - <usize>ST().heapStart) ? size : SIZE(b), false);
       break;
     }
     b = findOrMerge(size);                  // the table's new chunk may have taken b, its old one freed
   }
   if (b == 0) {
-    // Growing: the start table must cover the growth first. Moving it frees its old chunk,
-    // which may then take the request.
+    // Growing: the start table must cover the new blocks' starts first: the one at the heap's
+    // old end, and when the growth is to be split (segregated fits' slack), the whole growth.
+    // Moving the table frees its old chunk, which may then take the request.
     const st = ST();
     const chunk = st.tableBlock;
     let want = seg ? endGrowth(size) : size;
-    if (!coverGrowth(want)) {
-      if (want == size || !coverGrowth(size)) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+    if (!coverGrowth(want != size ? want : 0)) {
+      if (want == size || !coverGrowth(0)) return fail(ErrorCode.OUT_OF_MEMORY, 0);
       want = size;
     }
     if (st.tableBlock != chunk) b = findOrMerge(size);

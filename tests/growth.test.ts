@@ -108,6 +108,25 @@ describe("maximumPages", () => {
     expect(heap.malloc(5 * PAGE)).toBe(0);
     expect(heap.stats()).toEqual(before);
   });
+
+  // A block that grows the heap starts at its old end, which the start table covers: the table
+  // need not first cover all of the new block (which near the limit would leave no room for it).
+  it.each(CONFIGS)("$policy/$coalesce: a request that fits just under the limit is served, and the table does not grow with it", async (cfg) => {
+    const P = 2000;
+    const heap = await createHeap({ ...cfg, maximumPages: P });
+    expect(heap.malloc(2 << 20)).not.toBe(0);  // stays live: past the first 1 MiB, the table is in a chunk
+    const before = heap.stats();
+    const room = P * PAGE - (before.heapStart + before.extent);
+    const n = room - 300_000;
+    const p = heap.malloc(n);
+    expect(p).not.toBe(0);
+    const after = heap.stats();
+    expect(after.guardBytes).toBeLessThan(before.extent / 128);   // a table for the old end, not for n
+    expect(after.extent - before.extent).toBeLessThan(n + after.guardBytes + 4096);
+    expect(heap.check()).toBeNull();
+    heap.free(p);
+    expect(heap.check()).toBeNull();
+  });
 });
 
 describe("addresses of 2 GiB and above", () => {
