@@ -109,6 +109,33 @@ describe("maximumPages", () => {
     expect(heap.stats()).toEqual(before);
   });
 
+  // A free block whose start the start table covers but whose end lies past it (it grew in place,
+  // then was freed) can still be split at its low end when the table cannot move (the heap is at
+  // its limit, and no free block holds the table's next chunk). The address-ordered policies;
+  // segregated fits' slack at the heap's end gives another layout.
+  it.each(CONFIGS.filter((c) => c.policy !== "segregated"))("$policy/$coalesce: at the limit, a free block reaching past the start table is split where the table covers it", async (cfg) => {
+    const P = 22;
+    const heap = await createHeap({ ...cfg, maximumPages: P });
+    const s = () => heap.stats();
+    const brk = () => s().heapStart + s().extent;
+    const a = heap.malloc((1 << 20) - 200);
+    expect(heap.realloc(a, 1_420_000)).toBe(a);   // grows in place past the first 1 MiB: no new start
+    heap.malloc(16);                               // starts past it: the table moves to a chunk
+    const coverEnd = s().heapStart + (s().guardBytes - 16) * 256;
+    heap.malloc(coverEnd - 1000 - brk() - 8);      // used blocks up to 1,000 bytes short of the cover
+    const x = heap.malloc(16);
+    expect(x - HEADER).toBeLessThan(coverEnd);
+    expect(heap.realloc(x, coverEnd - x + 500)).toBe(x);   // grows in place past the cover
+    heap.free(x);
+    const free = heap.blocks().filter((b) => b.kind === "free");
+    expect(free.map((b) => b.address)).toEqual([x - HEADER]);
+    // Neither the free block nor the room left below the limit holds the next chunk (at least
+    // 1.25 times the current one), so the table cannot move.
+    expect(free[0].size + P * PAGE - brk()).toBeLessThan((s().guardBytes - 16) * 1.25);
+    expect(heap.malloc(100)).toBe(x);
+    expect(heap.check()).toBeNull();
+  });
+
   // A block that grows the heap starts at its old end, which the start table covers: the table
   // need not first cover all of the new block (which near the limit would leave no room for it).
   it.each(CONFIGS)("$policy/$coalesce: a request that fits just under the limit is served, and the table does not grow with it", async (cfg) => {
