@@ -138,8 +138,11 @@ function clearStart(b: usize): void {
   if (!isCovered(o)) return false;
   const a = ENTRY(o);
   // Shared build: a check made without the lock may read the table's address mid-move; it must
-  // not load outside memory (its answer is then discarded, see shared.ts).
-  if (ASC_FEATURE_THREADS && <u64>a >= (<u64>memory.size() << 16)) return false;
+  // not load outside memory (its answer is then discarded, see shared.ts). The bound is brk, in
+  // the shared state, not memory.size(): an instance on another thread may still see the size
+  // from before a growth, and the table's chunk may lie in the memory that growth added (which
+  // refused live blocks now and then). Every table byte lies below brk.
+  if (ASC_FEATURE_THREADS && a >= <usize>st.brk) return false;
   const e = <usize>load<u8>(a);
   if (e == 0) return false;
   let s = b - (o & ((1 << WINDOW_BITS) - 1)) + ((e - 1) << 3);
