@@ -14,7 +14,7 @@ import { coverMemory, heapLimit, sbrk } from "./brk";
 import { coalesceAll, release } from "./coalesce";
 import { listInsert, listRemove, listReplace } from "./freelist";
 import {
-  CHUNK_PREFIX, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, SETSTART, WINDOW_BITS, coveredEnd, isChunk, isCovered,
+  CHUNK_PREFIX, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, SETSTART, WINDOW_BITS, coveredEnd, isChunk, isCoveredAt,
   moveTable, setupStarts,
 } from "./starts";
 import { findBestFit } from "./fit/best";
@@ -226,7 +226,7 @@ function mergeAndFind(size: usize): usize {
  */
 // @ts-ignore: decorator
 @inline function needsCover(b: usize, size: usize): bool {
-  return GUARDS && SIZE(b) - size >= MIN_BLOCK && !isCovered(b + SIZE(b) - MIN_BLOCK - <usize>ST().heapStart);
+  return GUARDS && SIZE(b) - size >= MIN_BLOCK && !isCoveredAt(b + SIZE(b) - MIN_BLOCK);
 }
 
 /**
@@ -388,7 +388,7 @@ function shrink(b: usize, size: usize): void {
   const rem = SIZE(b) - size;
   if (rem < MIN_BLOCK) return;
   // (A shrink never grows the heap: a chunk put at its end would block the next growth.)
-  if (GUARDS && !isCovered(b + size - <usize>ST().heapStart) && !coverTo(<u64>(b + size + AL_SIZE), false)) return;
+  if (GUARDS && !isCoveredAt(b + size) && !coverTo(<u64>(b + size + AL_SIZE), false)) return;
   SETHEADER(b, <u32>size | (HEADER(b) & (USED | LEFT_USED)));
   const r = b + size;
   SETHEADER(r, <u32>rem | USED | LEFT_USED);
@@ -479,7 +479,7 @@ function allocateSlow(size: usize, seg: bool, b: usize): usize {
     if (!coverTo(<u64>(b + SIZE(b) - MIN_BLOCK + AL_SIZE), true)) {
       // No room for the table's chunk, even at the heap's end: split b where the table covers it
       // already, at its low end, or take it whole.
-      b = place(b, isCovered(b + size - <usize>ST().heapStart) ? size : SIZE(b), false);
+      b = place(b, isCoveredAt(b + size) ? size : SIZE(b), false);
       break;
     }
     b = findOrMerge(size);                  // the table's new chunk may have taken b, its old one freed
@@ -647,7 +647,7 @@ export function allocateAligned(align: usize, n: usize, offset: usize = 0): usiz
     const b0 = mem2block(p0);
     const b1 = mem2block(p1);
     // A block taken whole may reach past the start table (it grew in place, then was freed).
-    if (GUARDS && !isCovered(b1 - <usize>ST().heapStart) && !coverTo(<u64>(b1 + AL_SIZE), true)) {
+    if (GUARDS && !isCoveredAt(b1) && !coverTo(<u64>(b1 + AL_SIZE), true)) {
       const st = ST();
       st.usedBytes -= <u32>SIZE(b0);
       st.usedBlocks -= 1;

@@ -71,6 +71,12 @@ import { START_TABLE0, START_WINDOWS0, ST } from "./state";
   return (o >> WINDOW_BITS) < <usize>ST().windows;
 }
 
+/** Whether the table covers the window of heap address `a` (which must not lie below the heap). */
+// @ts-ignore: decorator
+@inline export function isCoveredAt(a: usize): bool {
+  return isCovered(a - <usize>ST().heapStart);
+}
+
 /** The address where the covered offsets end: every block starts below it (I14). */
 // @ts-ignore: decorator
 @inline export function coveredEnd(): u64 {
