@@ -29,8 +29,11 @@
 //  └───────────────────────────────────────────────────────────────┘
 //
 //  U: this block is used.   L: the block to the left is used.
-//  bit 2: reserved, always 0, except in the shared build (C): a used block waiting in a
-//  worker's cache (shared.ts), so that freeing it again is still a double free.
+//  bit 2, on a used block only:
+//    I (plain builds): an internal block, one the user was never given (a pool's or arena's
+//      descriptor or chunk): free, realloc and usableSize refuse it as an invalid pointer.
+//    C (shared build): a used block waiting in a worker's cache (shared.ts), so that freeing it
+//      again is still a double free; internal blocks carry it too, and are refused the same way.
 //
 // The smallest block is a free one's header, two links and a footer: 16 bytes, 12 of them
 // usable once it is in use. A used block costs one word of overhead.
@@ -54,6 +57,9 @@ import { AL_MASK, WORD } from "./common";
 /** Shared build only: a used block held in a worker's cache. */
 // @ts-ignore: decorator
 @inline export const CACHED: u32 = 1 << 2;
+/** A used block that is the allocator's own (a pool's or arena's descriptor or chunk): never the user's to free. */
+// @ts-ignore: decorator
+@inline export const INTERNAL: u32 = 1 << 2;   // the same bit as CACHED: neither is ever the user's to free
 /** All flag bits, including the reserved one. */
 // @ts-ignore: decorator
 @inline export const FLAGS_MASK: u32 = <u32>AL_MASK;  // <= AL_MASK: flags live in the alignment slack

@@ -9,7 +9,7 @@
 //   I2  The prologue is intact: its header is PROLOGUE_SIZE | L | U.
 //   I3  Every block is at least MIN_BLOCK bytes.
 //   I4  Every payload is 8-aligned: headers sit at 4 (mod 8) and every size is a multiple of 8,
-//       so the header's third bit (reserved) is 0.
+//       so a free block's third header bit is 0 (on a used block it is the I or C flag).
 //   I5  No block runs past the epilogue: block + size <= brk - 4.
 //   I6  The walk ends exactly at the epilogue, a used header of size 0 at brk - 4, so
 //       PROLOGUE_SIZE + (sum of block sizes) + EPILOGUE_SIZE == extent.
@@ -34,7 +34,7 @@
 import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, PAGE_BITS, POLICY_COUNT, Policy } from "./common";
 import { classOf, segBit, segHead, segLargest, segSummaryBit, segWord } from "./fit/segregated";
 import {
-  BLOCK_OVERHEAD, CACHED, EPILOGUE_SIZE, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
+  BLOCK_OVERHEAD, EPILOGUE_SIZE, INTERNAL, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
   SIZE, USED, block2mem,
 } from "./block";
 import { heapLimit } from "./brk";
@@ -100,7 +100,7 @@ export function checkHeap(): u32 {
     const h = HEADER(b);
     const size = SIZE(b);
     const used = (h & USED) != 0;
-    const allowed = ASC_FEATURE_THREADS && used ? USED | LEFT_USED | CACHED : USED | LEFT_USED;
+    const allowed = used ? USED | LEFT_USED | INTERNAL : USED | LEFT_USED;   // (INTERNAL is CACHED in the shared build)
     if ((block2mem(b) & AL_MASK) != 0 || (h & FLAGS_MASK & ~allowed) != 0) return violated(4, b);
     if (size < MIN_BLOCK) return violated(3, b);
     if (size > epilogue - b) return violated(5, b);
@@ -217,10 +217,10 @@ export function walkNext(b: usize): usize {
   return next < <usize>st.brk - EPILOGUE_SIZE ? next : 0;
 }
 
-/** 0 free, 1 used, 2 internal (a start-table chunk), 3 quarantined (debug heap). */
+/** 0 free, 1 used, 2 internal (the start table's chunk, a pool's or arena's block), 3 quarantined (debug heap). */
 export function blockKind(b: usize): u32 {
   if ((HEADER(b) & USED) == 0) return 0;
-  if (isChunk(b)) return 2;
+  if (isChunk(b) || (!ASC_FEATURE_THREADS && (HEADER(b) & INTERNAL) != 0)) return 2;
   if (DEBUG && load<u32>(b + BLOCK_OVERHEAD, 8) == QUARANTINED) return 3;
   return 1;
 }

@@ -25,7 +25,7 @@
 // realloc always moves, so a stale pointer to the old block lands in quarantine.
 
 import { ErrorCode } from "./common";
-import { BLOCK_OVERHEAD, EPILOGUE_SIZE, HEADER, MAX_REQUEST, PROLOGUE_SIZE, SIZE, USED, mem2block } from "./block";
+import { BLOCK_OVERHEAD, EPILOGUE_SIZE, HEADER, INTERNAL, MAX_REQUEST, PROLOGUE_SIZE, SIZE, USED, mem2block } from "./block";
 import { allocate, allocateAligned, deallocate, ensureHeap, fail, validate } from "./heap";
 import { isChunk } from "./starts";
 import { QUARANTINE, QUARANTINE_SLOTS, ST } from "./state";
@@ -283,7 +283,7 @@ export function checkDebug(): u32 {
   let quarantined: u32 = 0;
   let qbytes: u32 = 0;
   for (let b = <usize>st.heapStart + PROLOGUE_SIZE; b != epilogue; b += SIZE(b)) {
-    if ((HEADER(b) & USED) == 0 || isChunk(b)) continue;
+    if ((HEADER(b) & USED) == 0 || isChunk(b) || (HEADER(b) & INTERNAL) != 0) continue;   // (a pool's or arena's block has no debug prefix)
     const q = b + BLOCK_OVERHEAD;
     const state = load<u32>(q, 8);
     if (state == QUARANTINED) {
@@ -319,7 +319,7 @@ export function nextLive(b: usize): usize {
   const epilogue = <usize>st.brk - EPILOGUE_SIZE;
   b = b == 0 ? <usize>st.heapStart + PROLOGUE_SIZE : b + SIZE(b);
   for (; b < epilogue; b += SIZE(b)) {
-    if ((HEADER(b) & USED) != 0 && !isChunk(b) && load<u32>(b + BLOCK_OVERHEAD, 8) == LIVE) return b;
+    if ((HEADER(b) & (USED | INTERNAL)) == USED && !isChunk(b) && load<u32>(b + BLOCK_OVERHEAD, 8) == LIVE) return b;
   }
   return 0;
 }

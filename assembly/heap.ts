@@ -6,7 +6,7 @@ import {
   AL_MASK, AL_SIZE, COALESCE_COUNT, Coalesce, ErrorCode, MAX_PAGES, MINIMAL, PAGE_BITS, POLICY_COUNT, Policy,
 } from "./common";
 import {
-  BLOCK_OVERHEAD, EPILOGUE_SIZE, HEADER, ISLEFTUSED, ISUSED, LEFT_USED,
+  BLOCK_OVERHEAD, EPILOGUE_SIZE, HEADER, INTERNAL, ISLEFTUSED, ISUSED, LEFT_USED,
   MAX_REQUEST, MIN_BLOCK, NEXT, PROLOGUE_SIZE, SETFOOTER, SETHEADER, SETLEFTUSED, SIZE, USED,
   GETFREELEFT, block2mem, mem2block, request2size,
 } from "./block";
@@ -148,12 +148,21 @@ function addUsedCall(bytes: usize): void { addUsedInline(bytes); }
 // ─── Checking a pointer ────────────────────────────────────────────────────────────────────────
 
 /**
- * Whether `ptr` is the payload of a live block: OK, DOUBLE_FREE (the payload of a free block) or
- * INVALID_POINTER (anything else). Exact for every address, in at most 16 steps: the start table,
- * which no payload write can reach, names the first block of ptr - 4's window, and the steps
- * from it read only real headers (starts.ts).
+ * Whether `ptr` is the payload of a live user block: OK, DOUBLE_FREE (the payload of a free block) or
+ * INVALID_POINTER (anything else, an internal block included). Exact for every address, in at
+ * most 16 steps: the start table, which no payload write can reach, names the first block of
+ * ptr - 4's window, and the steps from it read only real headers (starts.ts).
  */
 export function validate(ptr: usize): u32 {
+  return validateBlock(ptr, false);
+}
+
+/**
+ * validate for a user block (`internal` false) or for one of the allocator's own internal blocks
+ * (true). In the shared build the I bit is the C bit, which the caller tells apart (shared.ts).
+ */
+// @ts-ignore: decorator
+@inline function validateBlock(ptr: usize, internal: bool): u32 {
   if (!GUARDS) return ErrorCode.OK;
   const st = ST();
   const b = ptr - BLOCK_OVERHEAD;
@@ -163,8 +172,12 @@ export function validate(ptr: usize): u32 {
   if ((ptr & AL_MASK) != 0 || b > <usize>st.brk - EPILOGUE_SIZE - MIN_BLOCK || !ISSTART(b)) {
     return ErrorCode.INVALID_POINTER;
   }
-  if (!ISUSED(b)) return ErrorCode.DOUBLE_FREE;
-  return isChunk(b) ? ErrorCode.INVALID_POINTER : ErrorCode.OK;
+  const h = HEADER(b);
+  if ((h & USED) == 0) return ErrorCode.DOUBLE_FREE;
+  if (isChunk(b)) return ErrorCode.INVALID_POINTER;
+  if (MINIMAL) return ErrorCode.OK;         // (no pools there: no internal blocks)
+  if (internal) return (h & INTERNAL) != 0 ? ErrorCode.OK : ErrorCode.INVALID_POINTER;
+  return !ASC_FEATURE_THREADS && (h & INTERNAL) != 0 ? ErrorCode.INVALID_POINTER : ErrorCode.OK;
 }
 
 /**
@@ -187,11 +200,36 @@ function checkPointerCall(ptr: usize): u32 { return checkPointerInline(ptr); }
 }
 
 /**
- * Whether `h` is the payload of a live block whose first word is `magic`: how the pools check
- * their handles (exact for "is a live block", the magic tells the kind of descriptor).
+ * Whether `h` is the payload of a live internal block whose first word is `magic`: how the pools
+ * check their handles (exact for "is an internal block"; the magic tells the kind of descriptor).
+ * A user's block is never a handle, whatever it holds.
  */
 export function isHandle(h: usize, magic: u32): bool {
-  return h != 0 && validate(h) == ErrorCode.OK && load<u32>(h) == magic;
+  return h != 0 && validateBlock(h, true) == ErrorCode.OK && load<u32>(h) == magic;
+}
+
+/**
+ * malloc for the allocator's own use (a pool's or arena's descriptor or chunk): the block is
+ * marked internal (the I bit), so that free, realloc and usableSize refuse it, and only
+ * releaseInternal gives it back. Counted in the used statistics like any block.
+ */
+export function allocateInternal(n: usize): usize {
+  const p = allocate(n);
+  if (p != 0) {
+    const b = mem2block(p);
+    SETHEADER(b, HEADER(b) | INTERNAL);
+  }
+  return p;
+}
+
+/** Gives back a block from allocateInternal, which the caller vouches for. */
+export function releaseInternal(p: usize): void {
+  const b = mem2block(p);
+  SETHEADER(b, HEADER(b) & ~INTERNAL);
+  const st = ST();
+  st.usedBytes -= <u32>SIZE(b);
+  st.usedBlocks -= 1;
+  release(b);
 }
 
 // ─── Placing ───────────────────────────────────────────────────────────────────────────────────

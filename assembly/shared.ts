@@ -18,7 +18,7 @@
 
 import { ErrorCode } from "./common";
 import { BLOCK_OVERHEAD, CACHED, MIN_BLOCK, SIZE, mem2block, request2size } from "./block";
-import { allocate, deallocate, reallocate, usableSize_, validate } from "./heap";
+import { allocate, allocateInternal, deallocate, reallocate, releaseInternal, usableSize_, validate } from "./heap";
 import { HeapState, ST } from "./state";
 
 /** Blocks up to this size (header included) are cached. */
@@ -174,6 +174,7 @@ function cachePush(ptr: usize): i32 {
   const count = load<u32>(c);
   if (count == CACHE_SLOTS) return -1;
   atomic.or<u32>(b, CACHED);
+  store<u32>(ptr, 0);                       // a cached block is never taken for a pool's handle (isHandle)
   store<u32>(c + 4 + (<usize>count << 2), <u32>ptr);
   store<u32>(c, count + 1);
   return ErrorCode.OK;
@@ -183,7 +184,7 @@ function cachePush(ptr: usize): i32 {
 function ensureCache(): void {
   if (cache != 0 || !caching) return;
   const bytes = CACHE_CLASSES * CLASS_BYTES;
-  const c = allocate(bytes);
+  const c = allocateInternal(bytes);
   if (c == 0) return;
   memory.fill(c, 0, bytes);
   cache = c;
@@ -247,7 +248,7 @@ export function flushCache(): void {
       deallocate(p);
     }
   }
-  deallocate(cache);
+  releaseInternal(cache);
   cache = 0;
 }
 

@@ -181,7 +181,7 @@ export interface HeapBlock {
   address: number;
   /** The block's size in bytes, header included. */
   size: number;
-  /** `"internal"` is a chunk of the start table; `"quarantined"` a freed block on the debug heap. */
+  /** `"internal"` is the allocator's own: the start table's chunk, a pool's or arena's descriptor or chunk; `"quarantined"` a freed block on the debug heap. */
   kind: "free" | "used" | "internal" | "quarantined";
 }
 
@@ -232,7 +232,7 @@ export interface ArenaStats {
 export interface Arena {
   /** `size` bytes, 8-aligned, valid until reset() or release(); 0 when the heap cannot grow. */
   alloc(size: number): number;
-  /** Empties the arena, keeping its newest (largest) chunk for the next round. */
+  /** Empties the arena, keeping its newest chunk for the next round. */
   reset(): void;
   /** Gives every chunk back to the heap; the arena cannot be used after it. */
   release(): void;

@@ -77,10 +77,10 @@ describe("check() reports each invariant by number", () => {
     expect(heap.check()).toMatchObject({ invariant: 3, address: a - HEADER });
   });
 
-  it("I4: a size that is not a multiple of 8", async () => {
-    const { heap, a } = await sample();
-    poke(heap, a - HEADER, 44 | USED | LEFT_USED);
-    expect(heap.check()).toMatchObject({ invariant: 4, address: a - HEADER });
+  it("I4: a size that is not a multiple of 8 (the third bit is a flag only on a used block)", async () => {
+    const { heap, b } = await sample();
+    poke(heap, b - HEADER, 52 | LEFT_USED);
+    expect(heap.check()).toMatchObject({ invariant: 4, address: b - HEADER });
   });
 
   it("I5: a block that runs past the epilogue", async () => {

@@ -1,15 +1,17 @@
 // An arena (chapter §3.6): bump allocation with no individual free, for memory that dies all at
-// once at the end of a request. Chunks come from the heap's malloc and double in size.
+// once at the end of a request. Chunks are internal heap blocks (heap.ts, allocateInternal), which
+// the heap's free refuses. They double in size from 4 KiB; a request larger than the next chunk
+// gets a chunk of its own size, and the doubling goes on from where it was.
 //
 //  descriptor (a heap block; its payload is the arena's handle)
 //   magic · chunkHead · bumpNext · bumpEnd · nextChunk · used · chunks · resets
 //  chunk (a heap block): [next][size][ bytes handed out, 8-aligned ... ]
 //
-// reset() gives back every chunk but the newest (the largest) and starts over in it, so a
+// reset() gives back every chunk but the newest and starts over in it, so a
 // request loop settles on one chunk; release() gives everything back and ends the arena.
 
 import { ErrorCode } from "../common";
-import { allocate, deallocate, fail, isHandle } from "../heap";
+import { allocateInternal, fail, isHandle, releaseInternal } from "../heap";
 
 // @ts-ignore: decorator
 @inline const ARENA_MAGIC: u32 = 0x414E4552;   // "RENA"
@@ -17,6 +19,9 @@ import { allocate, deallocate, fail, isHandle } from "../heap";
 @inline const FIRST_CHUNK: usize = 4096;
 // @ts-ignore: decorator
 @inline const CHUNK_HEADER: usize = 8;
+/** Chunks double up to this size; a larger request gets a chunk of its own size. */
+// @ts-ignore: decorator
+@inline const MAX_CHUNK: usize = 0x4000_0000;
 
 @unmanaged class Arena {
   magic: u32;
@@ -36,7 +41,7 @@ function arenaAt(h: usize): Arena | null {
 
 /** Creates an empty arena. Returns its handle, or 0. */
 export function arenaCreate(): usize {
-  const h = allocate(offsetof<Arena>());
+  const h = allocateInternal(offsetof<Arena>());
   if (h == 0) return 0;
   const a = changetype<Arena>(h);
   a.magic = ARENA_MAGIC;
@@ -57,16 +62,19 @@ export function arenaAlloc(h: usize, n: usize): usize {
   if (n > 0xF000_0000) return fail(ErrorCode.OUT_OF_MEMORY, 0);
   const size = (n + 7) & ~<usize>7;
   if (<usize>a.bumpEnd - <usize>a.bumpNext < size || a.chunkHead == 0) {
-    let bytes = <usize>a.nextChunk;
-    while (bytes - CHUNK_HEADER < size) bytes <<= 1;
-    const c = allocate(bytes);
+    // The next chunk in the doubling sequence, or a chunk of the request's own size when it is
+    // larger (n <= 0xF000_0000, so the sum stays below 2^32).
+    const own = size + CHUNK_HEADER;
+    const next = <usize>a.nextChunk;
+    const bytes = own > next ? own : next;
+    const c = allocateInternal(bytes);
     if (c == 0) return fail(ErrorCode.OUT_OF_MEMORY, 0);
     store<u32>(c, a.chunkHead);
     store<u32>(c, <u32>bytes, 4);
     a.chunkHead = <u32>c;
     a.bumpNext = <u32>(c + CHUNK_HEADER);
     a.bumpEnd = <u32>(c + bytes);
-    a.nextChunk = bytes < 0x4000_0000 ? <u32>(bytes << 1) : <u32>bytes;
+    if (bytes == next && next < MAX_CHUNK) a.nextChunk = <u32>(next << 1);
     a.chunks += 1;
   }
   const p = <usize>a.bumpNext;
@@ -87,7 +95,7 @@ export function arenaReset(h: usize): u32 {
     let c = <usize>load<u32>(keep);
     while (c != 0) {
       const next = <usize>load<u32>(c);
-      deallocate(c);
+      releaseInternal(c);
       c = next;
     }
     store<u32>(keep, 0);
@@ -103,9 +111,9 @@ export function arenaReset(h: usize): u32 {
 export function arenaRelease(h: usize): u32 {
   if (arenaReset(h) != ErrorCode.OK) return ErrorCode.INVALID_POINTER;
   const a = changetype<Arena>(h);
-  if (a.chunkHead != 0) deallocate(<usize>a.chunkHead);
+  if (a.chunkHead != 0) releaseInternal(<usize>a.chunkHead);
   a.magic = 0;
-  deallocate(h);
+  releaseInternal(h);
   return ErrorCode.OK;
 }
 

@@ -1,5 +1,6 @@
 // A fixed pool (chapter §3.6): objects of one size, O(1) alloc and free, chunks taken from the
-// heap's malloc and doubling in size (the vector-like growth of §3.6.4).
+// heap as internal blocks (which the heap's free refuses) and doubling in size (the vector-like
+// growth of §3.6.4).
 //
 //  descriptor (a heap block; its payload is the pool's handle)
 //   magic · objectSize · slot · freeHead · bumpNext · bumpEnd · chunkHead · nextCapacity ·
@@ -16,12 +17,15 @@
 //  not in use, is refused and changes nothing.
 
 import { ErrorCode } from "../common";
-import { allocate, deallocate, fail, isHandle } from "../heap";
+import { allocateInternal, fail, isHandle, releaseInternal } from "../heap";
 
 // @ts-ignore: decorator
 @inline const POOL_MAGIC: u32 = 0x4C4F4F50;   // "POOL"
 // @ts-ignore: decorator
 @inline const FIRST_CAPACITY: u32 = 16;
+/** The slots of the first chunk: FIRST_CAPACITY, or as many as fit in this many bytes when fewer. */
+// @ts-ignore: decorator
+@inline const FIRST_CHUNK_BYTES: usize = 65536;
 // @ts-ignore: decorator
 @inline const CHUNK_HEADER: usize = 8;
 
@@ -57,7 +61,7 @@ function poolAt(h: usize): FixedPool | null {
 /** Creates a pool for objects of `size` bytes (1 or more). Returns its handle, or 0. */
 export function fixedPoolCreate(size: usize): usize {
   if (size == 0 || size > 0x1000_0000) return fail(ErrorCode.BAD_CONFIG, size);
-  const h = allocate(offsetof<FixedPool>());
+  const h = allocateInternal(offsetof<FixedPool>());
   if (h == 0) return 0;
   const pool = changetype<FixedPool>(h);
   pool.magic = POOL_MAGIC;
@@ -67,7 +71,9 @@ export function fixedPoolCreate(size: usize): usize {
   pool.bumpNext = 0;
   pool.bumpEnd = 0;
   pool.chunkHead = 0;
-  pool.nextCapacity = FIRST_CAPACITY;
+  // The first chunk holds 16 slots, fewer for objects over 4 KiB (one slot from 64 KiB up).
+  const fit = <u32>(FIRST_CHUNK_BYTES / <usize>pool.slot);
+  pool.nextCapacity = fit >= FIRST_CAPACITY ? FIRST_CAPACITY : fit == 0 ? 1 : fit;
   pool.live = 0;
   pool.chunks = 0;
   pool.allocs = 0;
@@ -80,7 +86,7 @@ function addChunk(pool: FixedPool): bool {
   const cap = pool.nextCapacity;
   const bytes = <u64>slotsOffset(cap) + <u64>cap * <u64>pool.slot;
   if (bytes > 0xF000_0000) return false;
-  const c = allocate(<usize>bytes);
+  const c = allocateInternal(<usize>bytes);
   if (c == 0) return false;
   store<u32>(c, pool.chunkHead);
   store<u32>(c, cap, 4);
@@ -190,10 +196,10 @@ export function fixedPoolDestroy(h: usize): u32 {
   let c = <usize>pool.chunkHead;
   while (c != 0) {
     const next = <usize>load<u32>(c);
-    deallocate(c);
+    releaseInternal(c);
     c = next;
   }
   pool.magic = 0;
-  deallocate(h);
+  releaseInternal(h);
   return ErrorCode.OK;
 }
