@@ -9,6 +9,8 @@ export interface ReplayResult {
   peakPayload: number;
   /** The highest payload end any block reached, less the lowest payload start. */
   payloadSpan: number;
+  /** The lowest payload address handed out (0 when none was). */
+  lowestPayload: number;
   /** Operations replayed. */
   ops: number;
 }
@@ -96,5 +98,5 @@ export function replay(heap: Pick<Allocator, "malloc" | "free" | "realloc"> & { 
     }
     if (afterEach) afterEach(i, live);
   }
-  return { peakPayload: peak, payloadSpan: hi > lo ? hi - lo : 0, ops: count };
+  return { peakPayload: peak, payloadSpan: hi > lo ? hi - lo : 0, lowestPayload: hi > lo ? lo : 0, ops: count };
 }
