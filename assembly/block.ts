@@ -29,7 +29,7 @@
 //  └───────────────────────────────────────────────────────────────┘
 //
 //  U: this block is used.   L: the block to the left is used.
-//  bit 2, on a used block only:
+//  bit 2: 0 on a free block; on a used block, that it is not the user's to free:
 //    I (plain builds): an internal block, one the user was never given (a pool's or arena's
 //      descriptor or chunk): free, realloc and usableSize refuse it as an invalid pointer.
 //    C (shared build): a used block waiting in a worker's cache (shared.ts), so that freeing it

@@ -24,15 +24,15 @@
 //       usedBlocks and freeBlocks == the counts, guardBytes == sum of table-chunk sizes,
 //       usedBytes <= peakUsedBytes.
 //   I12 The rover is the sentinel or a block on the free list.
-//   I13 The start table names, for every 256-byte window it covers, the first block that starts
-//       in it, and holds 0 for a window where none does (starts.ts).
+//   I13 The start table names, for every 64-byte window it covers, the first used block that
+//       starts in it, and holds 0 for a window where none does (starts.ts).
 //   I14 The start table covers every block start, and at least the first 1 MiB: it is the
 //       table inline in the state, or it lies in its chunk, a used block inside the heap large
 //       enough for it. (The heap may reach past the covered windows: a block that grew in place
 //       started no new block.)
 
 import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, PAGE_BITS, POLICY_COUNT, Policy } from "./common";
-import { classOf, segBit, segHead, segLargest, segSummaryBit, segWord } from "./fit/segregated";
+import { classOf, segBit, segHead, segLargest } from "./fit/segregated";
 import {
   BLOCK_OVERHEAD, EPILOGUE_SIZE, INTERNAL, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
   SIZE, USED, block2mem,
@@ -40,7 +40,7 @@ import {
 import { heapLimit } from "./brk";
 import { QUARANTINED } from "./debug";
 import {
-  CHUNK_PREFIX, GUARDS, ISSTART, WINDOW_BITS, isChunk, isCovered, windowEntry, windowPos,
+  CHUNK_PREFIX, GUARDS, SLOT_BITS, WINDOW_BITS, isChunk, isCovered, windowEntry, windowPos,
 } from "./starts";
 import { HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_TABLE0, START_WINDOWS0, ST, STATE_MAGIC } from "./state";
 
@@ -100,7 +100,7 @@ export function checkHeap(): u32 {
     const h = HEADER(b);
     const size = SIZE(b);
     const used = (h & USED) != 0;
-    const allowed = used ? USED | LEFT_USED | INTERNAL : USED | LEFT_USED;   // (INTERNAL is CACHED in the shared build)
+    const allowed = used ? USED | LEFT_USED | INTERNAL : LEFT_USED;   // (INTERNAL is CACHED in the shared build)
     if ((block2mem(b) & AL_MASK) != 0 || (h & FLAGS_MASK & ~allowed) != 0) return violated(4, b);
     if (size < MIN_BLOCK) return violated(3, b);
     if (size > epilogue - b) return violated(5, b);
@@ -152,22 +152,22 @@ export function checkHeap(): u32 {
 }
 
 /**
- * I13: walks the blocks and compares every covered window's table byte with the first block
+ * I13: walks the blocks and compares every covered window's table byte with the first used block
  * that starts in it (0 where none does). Returns 0, or the block or window where they differ.
  */
 function checkStartTable(start: usize, epilogue: usize): usize {
-  const windows = <usize>ST().windows;
+  const windows = <usize>ST().windows << (WINDOW_BITS - SLOT_BITS);   // (two to a table byte)
   let w: usize = 0;                         // the first window not yet checked
   for (let b = start + PROLOGUE_SIZE; b != epilogue; b += SIZE(b)) {
     const o = b - start;
-    const bw = o >> WINDOW_BITS;
+    const bw = o >> SLOT_BITS;
     if (bw >= windows) return b;            // past the covered windows (I14 has seen to that)
-    if (bw < w) continue;                   // not the first block in its window
-    for (; w < bw; w++) if (windowEntry(w) != 0) return start + (w << WINDOW_BITS);
+    if (bw < w || (HEADER(b) & USED) == 0) continue;   // not the first used block in its window
+    for (; w < bw; w++) if (windowEntry(w) != 0) return start + (w << SLOT_BITS);
     if (windowEntry(bw) != windowPos(o)) return b;
     w = bw + 1;
   }
-  for (; w < windows; w++) if (windowEntry(w) != 0) return start + (w << WINDOW_BITS);
+  for (; w < windows; w++) if (windowEntry(w) != 0) return start + (w << SLOT_BITS);
   return 0;
 }
 
@@ -186,11 +186,11 @@ function checkClasses(start: usize, epilogue: usize, freeBlocks: u32): usize {
       listed += 1;
       if (listed > freeBlocks) return b;       // more listed than free: a cycle or a stray entry
       if (b < start + PROLOGUE_SIZE || b > epilogue - MIN_BLOCK || (b & AL_MASK) != 4) return b;
-      if ((HEADER(b) & USED) != 0 || (GUARDS && !ISSTART(b)) || classOf(SIZE(b)) != c || PREV(b) != prev) return b;
+      if ((HEADER(b) & (USED | INTERNAL)) != 0 || SIZE(b) < MIN_BLOCK || SIZE(b) > epilogue - b ||
+          FOOTER(b, SIZE(b)) != SIZE(b) || classOf(SIZE(b)) != c || PREV(b) != prev) return b;
       prev = b;
     }
   }
-  for (let w: u32 = 0; w < 7; w++) if ((segWord(w) != 0) != segSummaryBit(w)) return stateAddr;
   return listed == freeBlocks ? 0 : stateAddr;
 }
 

@@ -1,6 +1,6 @@
 // Coalescing: how a block becomes free, immediately merged with its free neighbours or left for
-// a later merge pass. A block absorbed by a merge leaves the start table, so a stale pointer to
-// it is refused as invalid.
+// a later merge pass. Free blocks have no bit in the start table (starts.ts), so merging never
+// touches it.
 
 import { Coalesce, Policy } from "./common";
 import {
@@ -9,7 +9,6 @@ import {
 } from "./block";
 import { listInsert, listRemove, listReplace } from "./freelist";
 import { segInsert, segRemove } from "./fit/segregated";
-import { CLEARSTART } from "./starts";
 import { COALESCING, POLICY, SENTINEL, ST } from "./state";
 
 /**
@@ -30,39 +29,18 @@ export function release(b: usize): void {
     listInsert(b);
     return;
   }
-  const rightFree = !ISUSED(right);
   if (POLICY() == Policy.SEGREGATED) {
-    // A merged block changes class: take the neighbours out first, write the merged block, then
-    // put it where its new size belongs.
-    let start = b;
-    let flags = h & LEFT_USED;
-    if (flags == 0) {
-      start = GETFREELEFT(b);
-      segRemove(start);
-      size += SIZE(start);
-      flags = HEADER(start) & LEFT_USED;
-      CLEARSTART(b);
-    }
-    if (rightFree) {
-      segRemove(right);
-      size += SIZE(right);
-      CLEARSTART(right);
-    }
-    SETHEADER(start, <u32>size | flags);
-    SETFOOTER(start, size);
-    CLEARLEFTUSED(start + size);
-    segInsert(start);
+    releaseSeg(b);
     return;
   }
+  const rightFree = !ISUSED(right);
   if ((h & LEFT_USED) == 0) {
     // Cases 3 and 4: the left neighbour is free and stays on the list where it is.
     const left = GETFREELEFT(b);
     size += SIZE(left);
-    CLEARSTART(b);                          // an absorbed block is no longer a block
     if (rightFree) {
       size += SIZE(right);
       listRemove(right);
-      CLEARSTART(right);
     }
     SETHEADER(left, <u32>size | (HEADER(left) & LEFT_USED));
     SETFOOTER(left, size);
@@ -73,7 +51,6 @@ export function release(b: usize): void {
     // Case 2: absorb the right neighbour and take its place on the list.
     size += SIZE(right);
     listReplace(right, b);
-    CLEARSTART(right);
   } else {
     // Case 1: both neighbours are used.
     listInsert(b);
@@ -81,6 +58,35 @@ export function release(b: usize): void {
   }
   SETHEADER(b, <u32>size | LEFT_USED);
   SETFOOTER(b, size);
+}
+
+/**
+ * release under segregated fits and immediate coalescing: merges `b` with its free neighbours
+ * and lists the result in its class. Inlined into free's fast path.
+ */
+// @ts-ignore: decorator
+@inline export function releaseSeg(b: usize): void {
+  // A merged block changes class: take the neighbours out first, write the merged block, then
+  // put it where its new size belongs.
+  let size = SIZE(b);
+  const h = HEADER(b);
+  const right = b + size;
+  let start = b;
+  let flags = h & LEFT_USED;
+  if (flags == 0) {
+    start = GETFREELEFT(b);
+    segRemove(start);
+    size += SIZE(start);
+    flags = HEADER(start) & LEFT_USED;
+  }
+  if (!ISUSED(right)) {
+    segRemove(right);
+    size += SIZE(right);
+  }
+  SETHEADER(start, <u32>size | flags);
+  SETFOOTER(start, size);
+  CLEARLEFTUSED(start + size);
+  segInsert(start);
 }
 
 /**
@@ -101,7 +107,6 @@ export function coalesceAll(): u32 {
       do {
         size += SIZE(n);
         listRemove(n);
-        CLEARSTART(n);
         merges += 1;
         n = NEXT(b);
       } while (b + size == n);
@@ -126,7 +131,6 @@ function coalesceAllSegregated(): u32 {
       do {
         const r = b + size;
         segRemove(r);
-        CLEARSTART(r);
         size += SIZE(r);
         merges += 1;
       } while (!ISUSED(b + size));

@@ -11,16 +11,16 @@ import {
   GETFREELEFT, block2mem, mem2block, request2size,
 } from "./block";
 import { coverMemory, heapLimit, sbrk } from "./brk";
-import { coalesceAll, release } from "./coalesce";
+import { coalesceAll, release, releaseSeg } from "./coalesce";
 import { listInsert, listRemove, listReplace } from "./freelist";
 import {
-  CHUNK_PREFIX, CLEARLASTSTART, CLEARSTART, GUARDS, ISSTART, SETSTART, WINDOW_BITS, coveredEnd, isChunk, isCoveredAt,
+  CHUNK_PREFIX, CLEARSTART, GUARDS, ISSTART, REACHES, SETSTART, WINDOW_BITS, coveredEnd, isChunk, isCoveredAt, startBefore,
   moveTable, setupStarts,
 } from "./starts";
 import { findBestFit } from "./fit/best";
 import { findFirstFit } from "./fit/first";
 import { findNextFit } from "./fit/next";
-import { classOf, findSegFit, segSetup } from "./fit/segregated";
+import { classOf, findSegFit, findSegFitInline, segInsert, segRemove, segSetup } from "./fit/segregated";
 import {
   COALESCING, DEFAULT_COALESCE, DEFAULT_POLICY, HEAP_START, HeapState, POLICY, SENTINEL, ST, STATE_MAGIC,
 } from "./state";
@@ -124,7 +124,7 @@ function ensureHeapCall(): void { ensureHeapInline(); }
 export function fail(code: u32, address: usize): usize {
   const st = ST();
   st.lastError = code;
-  st.errorAddress = <u32>address;
+  if (!MINIMAL) st.errorAddress = <u32>address;   // (the minimal build exports no error address)
   return 0;
 }
 
@@ -148,10 +148,10 @@ function addUsedCall(bytes: usize): void { addUsedInline(bytes); }
 // ─── Checking a pointer ────────────────────────────────────────────────────────────────────────
 
 /**
- * Whether `ptr` is the payload of a live user block: OK, DOUBLE_FREE (the payload of a free block) or
- * INVALID_POINTER (anything else, an internal block included). Exact for every address, in at
- * most 16 steps: the start table, which no payload write can reach, names the first block of
- * ptr - 4's window, and the steps from it read only real headers (starts.ts).
+ * Whether `ptr` is the payload of a live user block: OK, DOUBLE_FREE (the payload of a free block)
+ * or INVALID_POINTER (anything else, an internal block included). Exact for every address, in at
+ * most 16 steps: the start table, which no payload write can reach, names the first used block
+ * of ptr - 4's window, and the steps from it read only real headers (starts.ts).
  */
 export function validate(ptr: usize): u32 {
   return validateBlock(ptr, false);
@@ -164,20 +164,32 @@ export function validate(ptr: usize): u32 {
 // @ts-ignore: decorator
 @inline function validateBlock(ptr: usize, internal: bool): u32 {
   if (!GUARDS) return ErrorCode.OK;
-  const st = ST();
   const b = ptr - BLOCK_OVERHEAD;
   // Below the first block, the table names no start (the prologue is not recorded, and an
   // address below the heap is not covered); the epilogue is not recorded either, but the steps
   // from its window's first block reach it, so the end is checked here.
-  if ((ptr & AL_MASK) != 0 || b > <usize>st.brk - EPILOGUE_SIZE - MIN_BLOCK || !ISSTART(b)) {
-    return ErrorCode.INVALID_POINTER;
-  }
+  if ((ptr & AL_MASK) != 0 || b > <usize>ST().brk - EPILOGUE_SIZE - MIN_BLOCK) return ErrorCode.INVALID_POINTER;
+  if (!ISSTART(b)) return classify(b);
   const h = HEADER(b);
   if ((h & USED) == 0) return ErrorCode.DOUBLE_FREE;
   if (isChunk(b)) return ErrorCode.INVALID_POINTER;
   if (MINIMAL) return ErrorCode.OK;         // (no pools there: no internal blocks)
   if (internal) return (h & INTERNAL) != 0 ? ErrorCode.OK : ErrorCode.INVALID_POINTER;
   return !ASC_FEATURE_THREADS && (h & INTERNAL) != 0 ? ErrorCode.INVALID_POINTER : ErrorCode.OK;
+}
+
+/**
+ * Why `b`, which the table's steps did not reach, is not a live block: DOUBLE_FREE when a free
+ * block starts there (before its window's first used block), else INVALID_POINTER. Steps from
+ * the nearest recorded start before it; taken only for a pointer already refused. Its reads stay
+ * below brk, and a zero size (a corrupted header) ends it.
+ */
+function classify(b: usize): u32 {
+  // (b is aligned and below the epilogue: validateBlock has seen to that.)
+  const first = <usize>ST().heapStart + PROLOGUE_SIZE;
+  if (!MINIMAL && b < first) return ErrorCode.INVALID_POINTER;   // (REACHES from first is false below it)
+  const x = MINIMAL ? first : startBefore(b);   // (the minimal build steps from the first block: less code)
+  return REACHES(x, b) && !ISUSED(b) ? ErrorCode.DOUBLE_FREE : ErrorCode.INVALID_POINTER;
 }
 
 /**
@@ -194,7 +206,7 @@ function checkPointerCall(ptr: usize): u32 { return checkPointerInline(ptr); }
 // @ts-ignore: decorator
 @inline function checkPointerInline(ptr: usize): u32 {
   ensureHeap();
-  const err = validate(ptr);
+  const err = validateBlock(ptr, false);
   if (err != ErrorCode.OK) fail(err, ptr);
   return err;
 }
@@ -226,6 +238,7 @@ export function allocateInternal(n: usize): usize {
 export function releaseInternal(p: usize): void {
   const b = mem2block(p);
   SETHEADER(b, HEADER(b) & ~INTERNAL);
+  CLEARSTART(b);
   const st = ST();
   st.usedBytes -= <u32>SIZE(b);
   st.usedBlocks -= 1;
@@ -290,14 +303,12 @@ function place(b: usize, size: usize, twoEnded: bool): usize {
       SETFOOTER(b, rem);
       if (relist) listInsert(b);
       SETHEADER(u, <u32>size | USED);
-      SETSTART(u);
       SETLEFTUSED(u + size);
       return u;
     }
     const r = b + size;
     SETHEADER(r, <u32>rem | LEFT_USED);
     SETFOOTER(r, rem);
-    SETSTART(r);
     listReplace(b, r);
     if (POLICY() == Policy.NEXT_FIT) st.rover = <u32>r;
     SETHEADER(b, <u32>size | USED | (HEADER(b) & LEFT_USED));
@@ -307,6 +318,41 @@ function place(b: usize, size: usize, twoEnded: bool): usize {
     SETHEADER(b, HEADER(b) | USED);
     SETLEFTUSED(b + bsize);
   }
+  return b;
+}
+
+/**
+ * place under segregated fits (twoEnded set), inlined into malloc's fast path: the same steps
+ * with the class lists' own insert and remove.
+ */
+// @ts-ignore: decorator
+@inline function placeSeg(b: usize, size: usize): usize {
+  const bsize = SIZE(b);
+  const rem = bsize - size;
+  const h = HEADER(b);
+  if (rem < MIN_BLOCK) {
+    segRemove(b);
+    SETHEADER(b, h | USED);
+    SETLEFTUSED(b + bsize);
+    return b;
+  }
+  if (isSmall(size)) {
+    const u = b + rem;
+    const relist = classOf(rem) != classOf(bsize);  // (the remainder keeps b's address)
+    if (relist) segRemove(b);
+    SETHEADER(b, <u32>rem | (h & LEFT_USED));
+    SETFOOTER(b, rem);
+    if (relist) segInsert(b);
+    SETHEADER(u, <u32>size | USED);
+    SETLEFTUSED(u + size);
+    return u;
+  }
+  const r = b + size;
+  SETHEADER(r, <u32>rem | LEFT_USED);
+  SETFOOTER(r, rem);
+  segRemove(b);                             // (by its old size)
+  segInsert(r);
+  SETHEADER(b, <u32>size | USED | (h & LEFT_USED));
   return b;
 }
 
@@ -344,7 +390,6 @@ function growFor(size: usize): usize {
   if (!sbrk(size)) return 0;
   SETHEADER(ep, <u32>size | USED | LEFT_USED);  // the old epilogue becomes the new block
   SETHEADER(ep + size, USED | LEFT_USED);
-  SETSTART(ep);
   return ep;
 }
 
@@ -381,10 +426,13 @@ function growTable(need: u64, grow: bool): bool {
   // are recorded; it lies past the block's header and links, which place still reads.
   const old = <usize>st.tableBlock;
   moveTable(block2mem(b) + CHUNK_PREFIX, <u32>windows, b);
-  SETSTART(b);                              // (a block new at the old epilogue; else already there)
   place(b, size, false);
+  SETSTART(b);                              // the chunk is a live used block
   st.guardBytes = <u32>SIZE(b);
-  if (old != 0) release(old);
+  if (old != 0) {
+    CLEARSTART(old);
+    release(old);
+  }
   return true;
 }
 
@@ -430,7 +478,6 @@ function shrink(b: usize, size: usize): void {
   SETHEADER(b, <u32>size | (HEADER(b) & (USED | LEFT_USED)));
   const r = b + size;
   SETHEADER(r, <u32>rem | USED | LEFT_USED);
-  SETSTART(r);
   ST().usedBytes -= <u32>rem;
   release(r);
 }
@@ -481,7 +528,6 @@ function growEnd(size: usize, want: usize, record: bool): usize {
     SETHEADER(b, <u32>want | (HEADER(b) & LEFT_USED));
   } else {
     SETHEADER(b, <u32>want | LEFT_USED);
-    if (record) SETSTART(b);
   }
   SETFOOTER(b, want);
   SETHEADER(b + want, USED);                // the epilogue; its left neighbour is free
@@ -495,12 +541,22 @@ export function allocate(n: usize): usize {
   if (n > MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
   const size = request2size(n);
   const seg = POLICY() == Policy.SEGREGATED;
+  if (!MINIMAL && seg) {                    // the default policy's fast path, with no call in it
+    const f = findSegFitInline(size);
+    if (f == 0 || needsCover(f, size)) return allocateSlow(size, true, f);
+    const u = placeSeg(f, size);
+    SETSTART(u);
+    addUsed(SIZE(u));
+    ST().usedBlocks += 1;
+    return block2mem(u);
+  }
   let b = findFit(size);
   // The usual case: a free block whose split the start table covers. (One that reaches past it
   // is a block that grew in place and was then freed; see allocateSlow.) The minimal build keeps
   // one copy of the code.
   if (MINIMAL || b == 0 || needsCover(b, size)) return allocateSlow(size, seg, b);
   b = place(b, size, seg);
+  SETSTART(b);
   addUsed(SIZE(b));
   ST().usedBlocks += 1;
   return block2mem(b);
@@ -540,6 +596,7 @@ function allocateSlow(size: usize, seg: bool, b: usize): usize {
     }
   }
   if (!ISUSED(b)) b = place(b, size, seg);
+  SETSTART(b);
   addUsed(SIZE(b));
   ST().usedBlocks += 1;
   return block2mem(b);
@@ -552,9 +609,12 @@ export function deallocate(ptr: usize): u32 {
   if (err != ErrorCode.OK) return err;
   const b = mem2block(ptr);
   const st = ST();
-  st.usedBytes -= <u32>SIZE(b);
+  const size = SIZE(b);
+  st.usedBytes -= <u32>size;
   st.usedBlocks -= 1;
-  release(b);
+  CLEARSTART(b);
+  if (!MINIMAL && POLICY() == Policy.SEGREGATED && COALESCING() == Coalesce.IMMEDIATE) releaseSeg(b);   // (no call)
+  else release(b);
   return ErrorCode.OK;
 }
 
@@ -640,7 +700,6 @@ export function reallocate(ptr: usize, n: usize): usize {
   const room = rightFree ? cur + SIZE(right) : cur;   // what b reaches in place
   if (room >= size) {                       // the free right neighbour is enough
     listRemove(right);
-    CLEARSTART(right);
     SETHEADER(b, <u32>room | flags);
     SETLEFTUSED(b + room);
     addUsed(room - cur);
@@ -648,10 +707,7 @@ export function reallocate(ptr: usize, n: usize): usize {
     return ptr;
   }
   if (b + room == <usize>st.brk - EPILOGUE_SIZE && !anyFit(size) && sbrk(size - room) != 0) {
-    if (rightFree) {                        // the free right neighbour ends the heap: take it too
-      listRemove(right);
-      CLEARLASTSTART(right);
-    }
+    if (rightFree) listRemove(right);       // the free right neighbour ends the heap: take it too
     SETHEADER(b, <u32>size | flags);        // the block now ends the heap, grown by the shortfall
     SETHEADER(b + size, USED | LEFT_USED);
     addUsed(size - cur);
@@ -662,6 +718,7 @@ export function reallocate(ptr: usize, n: usize): usize {
   memory.copy(q, ptr, cur - BLOCK_OVERHEAD);
   st.usedBytes -= <u32>cur;
   st.usedBlocks -= 1;
+  CLEARSTART(b);
   release(b);
   return q;
 }
@@ -689,6 +746,7 @@ export function allocateAligned(align: usize, n: usize, offset: usize = 0): usiz
       const st = ST();
       st.usedBytes -= <u32>SIZE(b0);
       st.usedBlocks -= 1;
+      CLEARSTART(b0);
       release(b0);
       return fail(ErrorCode.OUT_OF_MEMORY, 0);
     }
@@ -697,6 +755,7 @@ export function allocateAligned(align: usize, n: usize, offset: usize = 0): usiz
     SETSTART(b1);
     SETHEADER(b0, <u32>gap | USED | (HEADER(b0) & LEFT_USED));
     ST().usedBytes -= <u32>gap;             // b1 takes b0's place in usedBlocks
+    CLEARSTART(b0);
     release(b0);
   }
   shrink(mem2block(p1), request2size(n));

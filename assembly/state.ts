@@ -66,7 +66,7 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
   typicalLog: u32;
   /** The start table's byte for the heap's first window. */
   table: u32;
-  /** The windows (of 256 bytes, from the heap's start) that the start table covers. */
+  /** The bytes of the start table, each covering 128 bytes from the heap's start (starts.ts). */
   windows: u32;
   /**
    * Shared build: odd while the lock is held, bumped on every lock and unlock, so that a check
@@ -89,7 +89,7 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
 
 /** Windows (256 bytes each) that the start table inline in the state covers: 1 MiB (outside the extent, unlike a chunk). */
 // @ts-ignore: decorator
-@inline export const START_WINDOWS0: u32 = 4096;
+@inline export const START_WINDOWS0: u32 = MINIMAL ? 4096 : 8192;   // (starts.ts: a byte covers 256 bytes there, 128 here)
 
 /** The start table inline in the state: one byte per 256-byte window (starts.ts). */
 // @ts-ignore: decorator
@@ -116,7 +116,7 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
 /** The segregated policy's class list heads, SEG_CLASSES words. */
 // @ts-ignore: decorator
 @inline export function SEG_HEADS(): usize { return QUARANTINE() + (DEBUG ? <usize>QUARANTINE_SLOTS << 2 : 0); }
-/** Its bitmap of non-empty classes (7 words), then a summary word of non-empty map words. */
+/** Its bitmap of non-empty classes (7 words), then a word of padding. */
 // @ts-ignore: decorator
 @inline export function SEG_MAP(): usize { return SEG_HEADS() + (<usize>SEG_CLASSES << 2); }
 /** Where the prologue goes: past the state, on an address ≡ 4 (mod 8). */

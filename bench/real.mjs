@@ -3,6 +3,7 @@
 //
 //   npm run bench:real                        5 runs, both suites, inside wasm and from JS
 //   npm run bench:real -- --runs 9 --only inwasm --trace awk-gsub,python-lru
+//   npm run bench:real -- --only util          (utilization alone)
 //   npm run bench:real -- --only inwasm --variant build/bench/inwasm-unchecked.wasm
 //                         (adds a variant of the inside-wasm loop, not counted as a peer)
 //
@@ -42,7 +43,7 @@ const VARIANT = opt("variant", "");
 const BEST = Number(opt("best", "3"));
 const collect = globalThis.gc ?? (() => {});
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs takes a whole number of 1 or more, got ${opt("runs")}`);
-if (!["both", "inwasm", "js"].includes(ONLY)) throw new Error(`--only takes inwasm, js or both, got ${ONLY}`);
+if (!["both", "inwasm", "js", "util"].includes(ONLY)) throw new Error(`--only takes inwasm, js, util or both, got ${ONLY}`);
 
 const shared = new URL("../../shared/", import.meta.url);
 if (!existsSync(new URL("traces/real/", shared)) || !existsSync(C_PEERS.dlmalloc)) {
@@ -112,7 +113,7 @@ const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
 const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : "–");
 const mops = (ops, ms) => (ops / ms / 1000).toFixed(2);
 
-const modes = ONLY === "both" ? ["inwasm", "js"] : [ONLY];
+const modes = ONLY === "both" ? ["inwasm", "js"] : ONLY === "util" ? [] : [ONLY];
 console.log(`bench:real, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores, ${RUNS} runs`);
 
 for (const mode of modes) {

@@ -6,12 +6,12 @@ import { CONFIGS, HEADER, LEFT_USED, PROLOGUE, USED, fill, freshHeap } from "./h
 
 /**
  * The state area (assembly/state.ts) ends 4 bytes before the prologue: a 140-byte struct (rounded up to 144), the
- * first start table (4 KiB), and the segregated policy's 224 class heads and 8 bitmap words.
+ * first start table (8 KiB), and the segregated policy's 224 class heads and 8 bitmap words.
  */
-const STATE_SIZE = 5168;
-/** The first start table follows the struct: one byte per 256-byte window of heap offset. */
+const STATE_SIZE = 9264;
+/** The first start table follows the struct: one byte (two nibbles) per 128 bytes of heap offset. */
 function tableByte(heap: Heap, block: number): number {
-  return stateAt(heap) + 144 + ((block - heap.stats().heapStart) >> 8);
+  return stateAt(heap) + 144 + ((block - heap.stats().heapStart) >> 7);
 }
 const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52, tableBlock: 84, table: 120, windows: 124 };
 
@@ -183,8 +183,8 @@ describe("check() reports each invariant by number", () => {
     expect(chunk).toBeGreaterThan(heap.stats().heapStart);
     expect(peek(heap, stateAt(heap) + F.table)).toBe(chunk + HEADER + 8);
     const windows = peek(heap, stateAt(heap) + F.windows);
-    expect(windows * 256).toBeGreaterThanOrEqual(heap.stats().extent);
-    poke(heap, stateAt(heap) + F.windows, 4096);    // as if it covered only the first 1 MiB
+    expect(windows * 128).toBeGreaterThanOrEqual(heap.stats().extent);
+    poke(heap, stateAt(heap) + F.windows, 8192);    // as if it covered only the first 1 MiB
     expect(heap.check()).toMatchObject({ invariant: 14 });
     poke(heap, stateAt(heap) + F.windows, windows * 64); // more than the chunk holds
     expect(heap.check()).toMatchObject({ invariant: 14, address: chunk });

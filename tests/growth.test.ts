@@ -113,15 +113,19 @@ describe("maximumPages", () => {
   // then was freed) can still be split at its low end when the table cannot move (the heap is at
   // its limit, and no free block holds the table's next chunk). The address-ordered policies;
   // segregated fits' slack at the heap's end gives another layout.
+  // Sizes that put the heap's end just under a 21-page limit once the table has moved (found by
+  // search for the table's proportions: one byte per 128 bytes of heap, 1 MiB inline).
+  const PAGES_AT_LIMIT = 21;
+  const GROWN_AT_LIMIT = 1_338_000;
   it.each(CONFIGS.filter((c) => c.policy !== "segregated"))("$policy/$coalesce: at the limit, a free block reaching past the start table is split where the table covers it", async (cfg) => {
-    const P = 22;
+    const P = PAGES_AT_LIMIT;
     const heap = await createHeap({ ...cfg, maximumPages: P });
     const s = () => heap.stats();
     const brk = () => s().heapStart + s().extent;
     const a = heap.malloc((1 << 20) - 200);
-    expect(heap.realloc(a, 1_420_000)).toBe(a);   // grows in place past the first 1 MiB: no new start
+    expect(heap.realloc(a, GROWN_AT_LIMIT)).toBe(a);   // grows in place past the first 1 MiB: no new start
     heap.malloc(16);                               // starts past it: the table moves to a chunk
-    const coverEnd = s().heapStart + (s().guardBytes - 16) * 256;
+    const coverEnd = s().heapStart + (s().guardBytes - 16) * 128;   // a table byte covers 128 bytes
     heap.malloc(coverEnd - 1000 - brk() - 8);      // used blocks up to 1,000 bytes short of the cover
     const x = heap.malloc(16);
     expect(x - HEADER).toBeLessThan(coverEnd);
@@ -148,7 +152,7 @@ describe("maximumPages", () => {
     const p = heap.malloc(n);
     expect(p).not.toBe(0);
     const after = heap.stats();
-    expect(after.guardBytes).toBeLessThan(before.extent / 128);   // a table for the old end, not for n
+    expect(after.guardBytes).toBeLessThan(before.extent / 80);    // a table (1/128) for the old end, not for n
     expect(after.extent - before.extent).toBeLessThan(n + after.guardBytes + 4096);
     expect(heap.check()).toBeNull();
     heap.free(p);

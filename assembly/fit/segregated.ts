@@ -9,12 +9,15 @@
 // Lists are LIFO: insertion and removal are O(1).
 //
 // Invariant (I10, segregated): each class list holds exactly the free blocks of its class, with
-// PREV(NEXT(b)) == b; a class's bit is set exactly when its list is not empty; the summary bit of
-// a map word is set exactly when the word is not 0.
+// PREV(NEXT(b)) == b; a class's bit is set exactly when its list is not empty.
 
 import { NEXT, PREV, SETNEXT, SETPREV, SIZE } from "../block";
 import { MINIMAL } from "../common";
 import { SEG_CLASSES, SEG_HEADS, SEG_MAP, ST } from "../state";
+
+/** Words of the bitmap of non-empty classes. */
+// @ts-ignore: decorator
+@inline const MAP_WORDS: u32 = (SEG_CLASSES + 31) >> 5;
 
 /** The class of a block of `size` bytes (a multiple of 8, at least 16). */
 // @ts-ignore: decorator
@@ -47,8 +50,6 @@ function classOfCall(size: usize): u32 { return classOfInline(size); }
   SETHEAD(c, b);
   const word = SEG_MAP() + (<usize>(c >> 5) << 2);
   store<u32>(word, load<u32>(word) | (<u32>1 << (c & 31)));
-  const summary = SEG_MAP() + 28;
-  store<u32>(summary, load<u32>(summary) | (<u32>1 << (c >> 5)));
   ST().freeBlocks += 1;
 }
 
@@ -58,19 +59,15 @@ function classOfCall(size: usize): u32 { return classOfInline(size); }
   const c = classOf(SIZE(b));
   const n = NEXT(b);
   const p = PREV(b);
+  const st = ST();
   if (p != 0) SETNEXT(p, n);
   else SETHEAD(c, n);
   if (n != 0) SETPREV(n, p);
   if (HEAD(c) == 0) {
     const word = SEG_MAP() + (<usize>(c >> 5) << 2);
-    const bits = load<u32>(word) & ~(<u32>1 << (c & 31));
-    store<u32>(word, bits);
-    if (bits == 0) {
-      const summary = SEG_MAP() + 28;
-      store<u32>(summary, load<u32>(summary) & ~(<u32>1 << (c >> 5)));
-    }
+    store<u32>(word, load<u32>(word) & ~(<u32>1 << (c & 31)));
   }
-  ST().freeBlocks -= 1;
+  st.freeBlocks -= 1;
 }
 
 /** segInsert's and segRemove's one copy in the minimal build, which is built for size. */
@@ -97,10 +94,11 @@ function nextClass(from: u32): u32 {
   const w = from >> 5;
   const bits = load<u32>(SEG_MAP() + (<usize>w << 2)) & (<u32>-1 << (from & 31));
   if (bits != 0) return (w << 5) + <u32>ctz<u32>(bits);
-  const rest = load<u32>(SEG_MAP() + 28) & (<u32>-2 << w);
-  if (rest == 0) return SEG_CLASSES;
-  const w2 = <u32>ctz<u32>(rest);
-  return (w2 << 5) + <u32>ctz<u32>(load<u32>(SEG_MAP() + (<usize>w2 << 2)));
+  for (let w2 = w + 1; w2 < MAP_WORDS; w2++) {
+    const m = load<u32>(SEG_MAP() + (<usize>w2 << 2));
+    if (m != 0) return (w2 << 5) + <u32>ctz<u32>(m);
+  }
+  return SEG_CLASSES;
 }
 
 /** The smallest block of at least `size` bytes in class `c`'s list, or 0. */
@@ -120,6 +118,12 @@ function bestIn(c: u32, size: usize): usize {
 
 /** A free block of at least `size` bytes: the best fit in its class, else in the next non-empty one. */
 export function findSegFit(size: usize): usize {
+  return findSegFitInline(size);
+}
+
+/** findSegFit, inlined into malloc's fast path. */
+// @ts-ignore: decorator
+@inline export function findSegFitInline(size: usize): usize {
   const c = classOf(size);
   if (!MINIMAL && c < 32) {                 // (a shortcut; the minimal build takes bestIn's first step)
     const exact = HEAD(c);                  // below 256 bytes a class holds one size: any block fits
@@ -134,10 +138,14 @@ export function findSegFit(size: usize): usize {
 
 /** The largest free block: the largest in the highest non-empty class. */
 export function segLargest(): usize {
-  const summary = load<u32>(SEG_MAP() + 28);
-  if (summary == 0) return 0;
-  const w = 31 - <u32>clz<u32>(summary);
-  const c = (w << 5) + 31 - <u32>clz<u32>(load<u32>(SEG_MAP() + (<usize>w << 2)));
+  let w = MAP_WORDS;
+  let m: u32 = 0;
+  while (m == 0) {
+    if (w == 0) return 0;
+    w -= 1;
+    m = load<u32>(SEG_MAP() + (<usize>w << 2));
+  }
+  const c = (w << 5) + 31 - <u32>clz<u32>(m);
   let best: usize = 0;
   let steps = ST().freeBlocks;
   for (let b = HEAD(c); b != 0 && steps != 0; b = NEXT(b), steps--) {
@@ -153,7 +161,5 @@ export function segSetup(): void {
 
 /** Class `c`'s list head, for the checker. */
 export function segHead(c: u32): usize { return HEAD(c); }
-/** Whether class `c`'s bit is set, and whether map word `w`'s summary bit is set, for the checker. */
+/** Whether class `c`'s bit is set, for the checker. */
 export function segBit(c: u32): bool { return (load<u32>(SEG_MAP() + (<usize>(c >> 5) << 2)) >> (c & 31) & 1) != 0; }
-export function segSummaryBit(w: u32): bool { return (load<u32>(SEG_MAP() + 28) >> w & 1) != 0; }
-export function segWord(w: u32): u32 { return load<u32>(SEG_MAP() + (<usize>w << 2)); }
