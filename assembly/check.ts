@@ -26,10 +26,10 @@
 //   I12 The rover is the sentinel or a block on the free list.
 //   I13 The start table names, for every 64-byte window it covers, the first used block that
 //       starts in it, and holds 0 for a window where none does (starts.ts).
-//   I14 The start table covers every block start, and at least the first 1 MiB: it is the
-//       table inline in the state, or it lies in its chunk, a used block inside the heap large
-//       enough for it. (The heap may reach past the covered windows: a block that grew in place
-//       started no new block.)
+//   I14 The start table covers every used block's start, and at least the first 1 MiB: it is
+//       the table inline in the state, or it lies in its chunk, a used block inside the heap
+//       large enough for it. (The heap may reach past the covered windows: a block that grew in
+//       place started no new block, and a free block needs no cover.)
 
 import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, PAGE_BITS, POLICY_COUNT, Policy } from "./common";
 import { classOf, segBit, segHead, segLargest } from "./fit/segregated";
@@ -106,7 +106,7 @@ export function checkHeap(): u32 {
     if (size > epilogue - b) return violated(5, b);
     if (((h & LEFT_USED) != 0) != leftUsed) return violated(7, b);
     const chunk = used && isChunk(b);
-    if (GUARDS && !isCovered(b - start)) return violated(14, b);
+    if (GUARDS && used && !isCovered(b - start)) return violated(14, b);   // (a free block may lie past the cover)
     if (chunk) {
       guardBytes += size;
       guardBlocks += 1;
@@ -161,8 +161,8 @@ function checkStartTable(start: usize, epilogue: usize): usize {
   for (let b = start + PROLOGUE_SIZE; b != epilogue; b += SIZE(b)) {
     const o = b - start;
     const bw = o >> SLOT_BITS;
-    if (bw >= windows) return b;            // past the covered windows (I14 has seen to that)
     if (bw < w || (HEADER(b) & USED) == 0) continue;   // not the first used block in its window
+    if (bw >= windows) return b;            // a used block past the covered windows (I14 has seen to that)
     for (; w < bw; w++) if (windowEntry(w) != 0) return start + (w << SLOT_BITS);
     if (windowEntry(bw) != windowPos(o)) return b;
     w = bw + 1;

@@ -23,6 +23,7 @@ import { findNextFit } from "./fit/next";
 import { classOf, findSegFit, findSegFitInline, segInsert, segRemove, segSetup } from "./fit/segregated";
 import {
   COALESCING, DEFAULT_COALESCE, DEFAULT_POLICY, HEAP_START, HeapState, POLICY, SENTINEL, ST, STATE_MAGIC,
+  START_TABLE0, START_WINDOWS0,
 } from "./state";
 
 // ─── Setting up ────────────────────────────────────────────────────────────────────────────────
@@ -396,21 +397,15 @@ function growFor(size: usize): usize {
 /**
  * Moves the start table to a chunk that covers at least the heap offset `need` and the heap's
  * end, and still does after the chunk itself grows the heap, with at least 1.25 times the
- * windows it has (so the copies cost O(1) per byte of heap over time). The chunk, an internal used block, is taken from the free list when one fits,
- * else from new heap at the end (only when `grow` is set); the old chunk is then freed. Returns
- * false when there is no room. `need` must lie within the heap's limit (below 2^32).
+ * windows it has (so the copies cost O(1) per byte of heap over time). The chunk, an internal
+ * used block, is taken from the free list when one fits, else from new heap at the end; the old
+ * chunk is then freed. Returns false when there is no room. `need` must lie within the heap's
+ * limit (below 2^32).
  */
-function growTable(need: u64, grow: bool): bool {
+function growTable(need: u64): bool {
   const st = ST();
-  const brkOffset = <u64>(st.brk - st.heapStart);
-  if (need < brkOffset) need = brkOffset;
-  need += (need >> (WINDOW_BITS - 1)) + 64; // room for the chunk itself (1/256 of it), should it grow the heap
-  let windows = <u64>st.windows + (<u64>st.windows >> 2);
-  const needed = (need + (<u64>1 << WINDOW_BITS) - 1) >> WINDOW_BITS;
-  if (windows < needed) windows = needed;
-  windows = (windows + 7) & ~7;
-  if (windows > MAX_WINDOWS) windows = MAX_WINDOWS;
-  const size = request2size(CHUNK_PREFIX + <usize>windows);
+  const windows = chunkWindows(need);
+  const size = chunkSize(windows);
   // A free block rather than the heap's end, where a chunk would split free space that could
   // merge: the lowest that fits under the address-ordered policies, the best fit in class under
   // segregated fits (whose lists are not in address order).
@@ -418,8 +413,7 @@ function growTable(need: u64, grow: bool): bool {
   let b = seg ? findSegFit(size) : findFirstFit(size);
   if (b == 0 && COALESCING() == Coalesce.DEFERRED && st.unmerged != 0 && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
   if (b == 0) {
-    if (!grow) return false;
-    b = growEnd(size, size, false);
+    b = growEnd(size, size);
     if (b == 0) return false;
   }
   // The new table covers b and the split's remainder (they start below the old brk) before they
@@ -436,45 +430,117 @@ function growTable(need: u64, grow: bool): bool {
   return true;
 }
 
+/**
+ * The table bytes of the chunk that growTable makes to cover heap offset `need`: at least the
+ * heap's end and 1.25 times the current table, with room for the chunk itself (1/64 of what it
+ * covers, more than the chunk's 1/128) should it grow the heap.
+ */
+function chunkWindows(need: u64): u64 {
+  const st = ST();
+  const brkOffset = <u64>(st.brk - st.heapStart);
+  if (need < brkOffset) need = brkOffset;
+  need += (need >> (WINDOW_BITS - 1)) + 64;
+  let windows = <u64>st.windows + (<u64>st.windows >> 2);
+  const needed = (need + (<u64>1 << WINDOW_BITS) - 1) >> WINDOW_BITS;
+  if (windows < needed) windows = needed;
+  windows = (windows + 7) & ~7;
+  return windows > MAX_WINDOWS ? MAX_WINDOWS : windows;
+}
+
+/** The block size of a table chunk of `windows` table bytes. */
+// @ts-ignore: decorator
+@inline function chunkSize(windows: u64): usize {
+  return request2size(CHUNK_PREFIX + <usize>windows);
+}
+
+/**
+ * Where a growth of the heap's end starts: the free block that ends the heap (it grows in
+ * place), or the epilogue.
+ */
+// @ts-ignore: decorator
+@inline function growthStart(): usize {
+  const ep = <usize>ST().brk - EPILOGUE_SIZE;
+  return ISLEFTUSED(ep) ? ep : GETFREELEFT(ep);
+}
+
+/**
+ * The end of what the start table must cover before the heap's end grows by a free block of
+ * `want` bytes for a used block of `size`: the growth's start, or all of the growth when it is
+ * to be split (segregated fits' slack), which may put the used block anywhere in it.
+ */
+// @ts-ignore: decorator
+@inline function growthCover(size: usize, want: usize): u64 {
+  return <u64>growthStart() + <u64>(want != size ? want : 0) + AL_SIZE;
+}
+
+/**
+ * Whether growing the heap's end to a free block of `want` bytes (for a used block of `size`)
+ * fits within the heap's limit, together with the table's new chunk when the table must move
+ * to cover it and no free block but the last can hold that chunk. Checked before anything
+ * moves, so that a malloc that fails leaves the heap as it was.
+ */
+function growthFits(size: usize, want: usize): bool {
+  const st = ST();
+  const at = growthStart();
+  const last = ISUSED(at) ? 0 : at;          // (the epilogue is used)
+  let need = <u64>st.brk + <u64>want - <u64>(last != 0 ? SIZE(last) : 0);
+  if (GUARDS && coveredEnd() < growthCover(size, want)) {
+    const c = chunkSize(chunkWindows(growthCover(size, want) - <u64>st.heapStart));
+    const seg = POLICY() == Policy.SEGREGATED;
+    const b = seg ? findSegFit(c) : findFirstFit(c);
+    if (b == 0 || b == last) need += <u64>c;   // the chunk takes the heap's end
+  }
+  return need <= heapLimit(MINIMAL ? MAX_PAGES : st.maxPages);
+}
+
+/**
+ * When malloc is about to fail and the table lies in a chunk while no used block but the chunk
+ * starts past the inline table's cover (the first 1 MiB), moves the table back inline and frees
+ * the chunk, so that the chunk never keeps an emptied heap from serving a request that fits.
+ * Returns whether it did.
+ */
+function tableBackInline(): bool {
+  const st = ST();
+  const c = <usize>st.tableBlock;
+  if (!GUARDS || MINIMAL || c == 0) return false;
+  const table = <usize>st.table;
+  const chunkByte = (c - <usize>st.heapStart) >> WINDOW_BITS;
+  for (let i = <usize>START_WINDOWS0; i < <usize>st.windows; i++) {
+    if (load<u8>(table + i) != 0 && i != chunkByte) return false;   // a used block past the cover
+  }
+  if (chunkByte < <usize>START_WINDOWS0) CLEARSTART(c);             // (in the old table, still current)
+  memory.copy(START_TABLE0(), table, <usize>START_WINDOWS0);
+  st.table = <u32>START_TABLE0();
+  st.windows = START_WINDOWS0;
+  st.tableBlock = 0;
+  st.tableMoves += 1;
+  st.guardBytes = 0;
+  release(c);
+  return true;
+}
+
 /** The most windows the start table needs: 2^32 bytes of heap. */
 // @ts-ignore: decorator
 @inline const MAX_WINDOWS: u64 = <u64>1 << (32 - WINDOW_BITS);
 
 /**
- * Makes the start table cover every block start below the address `end` (inside the heap's
- * limit, or false), moving the table when it does not; the new chunk takes a free block, and may
- * move brk only when `grow` is set. Returns false when it cannot.
+ * Makes the start table cover every address below `end` (inside the heap's limit, or false),
+ * moving the table when it does not. Returns false when it cannot.
  */
-function coverTo(end: u64, grow: bool): bool {
+function coverTo(end: u64): bool {
   if (!GUARDS || coveredEnd() >= end) return true;
   const st = ST();
-  return end <= heapLimit(MINIMAL ? MAX_PAGES : st.maxPages) && growTable(end - <u64>st.heapStart, grow);
+  return end <= heapLimit(MINIMAL ? MAX_PAGES : st.maxPages) && growTable(end - <u64>st.heapStart);
 }
 
 /**
- * Makes sure that the start table covers every block start below brk + `bytes` (I14): 0 for a
- * growth whose only new start is at the heap's old end. Call it before working out where a
- * growth goes. A table that moves may itself move brk, by its chunk: growTable covers 1/128
- * more than it is asked to, plus 64 bytes, and a chunk is 1/256 of what it covers plus at most
- * 16 bytes, so brk + `bytes` is still covered after. Returns false when the heap cannot hold
- * the table.
- */
-function coverGrowth(bytes: usize): bool {
-  return coverTo(<u64>ST().brk + bytes, true);
-}
-
-/**
- * Splits the used block `b` down to `size` bytes when the rest makes a block, and frees the rest.
- * When the table does not cover the rest's start and no free block can hold its new chunk, the
- * block stays whole: a shrink never grows the heap, which would put the chunk where the block
- * may grow again. (Such a block is the heap's last: every block start is covered, so none lies
- * past it. It keeps its tail until it is freed or moved; see README, "Known limit".)
+ * Splits the used block `b` down to `size` bytes when the rest makes a block, and frees the rest
+ * (which merges with a free right neighbour). The rest is a free block, which the start table
+ * need not cover, so a shrink always gives its tail back and never moves the table.
  */
 function shrink(b: usize, size: usize): void {
   const rem = SIZE(b) - size;
   if (rem < MIN_BLOCK) return;
-  // (A shrink never grows the heap: a chunk put at its end would block the next growth.)
-  if (GUARDS && !isCoveredAt(b + size) && !coverTo(<u64>(b + size + AL_SIZE), false)) return;
   SETHEADER(b, <u32>size | (HEADER(b) & (USED | LEFT_USED)));
   const r = b + size;
   SETHEADER(r, <u32>rem | USED | LEFT_USED);
@@ -505,12 +571,10 @@ function shrink(b: usize, size: usize): void {
 /**
  * Makes the heap end in a free block of `want` bytes (at least `size`) and returns it, or 0
  * when the heap cannot grow. When it cannot grow by `want`, it grows by `size`. Every free block
- * is smaller than `size`, the last one included. A block new at the old epilogue is recorded in
- * the start table when `record` is set (the table must cover it; growTable records its chunk
- * itself, once the table has moved). Only the free block's header, links and footer are written
- * above the old brk. The growth of segregated fits, and of the start table's chunks.
+ * is smaller than `size`, the last one included. Only the free block's header, links and footer
+ * are written above the old brk. The growth of segregated fits, and of the start table's chunks.
  */
-function growEnd(size: usize, want: usize, record: bool): usize {
+function growEnd(size: usize, want: usize): usize {
   const st = ST();
   const ep = <usize>st.brk - EPILOGUE_SIZE;
   let b = ep;
@@ -570,7 +634,7 @@ export function allocate(n: usize): usize {
 function allocateSlow(size: usize, seg: bool, b: usize): usize {
   if (b == 0) b = mergeAndFind(size);       // (the fast path has searched once already)
   while (b != 0 && needsCover(b, size)) {
-    if (!coverTo(<u64>(b + SIZE(b) - MIN_BLOCK + AL_SIZE), true)) {
+    if (!coverTo(<u64>(b + SIZE(b) - MIN_BLOCK + AL_SIZE))) {
       // No room for the table's chunk, even at the heap's end: split b where the table covers it
       // already, at its low end, or take it whole.
       b = place(b, isCoveredAt(b + size) ? size : SIZE(b), false);
@@ -579,19 +643,22 @@ function allocateSlow(size: usize, seg: bool, b: usize): usize {
     b = findOrMerge(size);                  // the table's new chunk may have taken b, its old one freed
   }
   if (b == 0) {
-    // Growing: the start table must cover the new blocks' starts first: the one at the heap's
-    // old end, and when the growth is to be split (segregated fits' slack), the whole growth.
+    // Growing: the start table must cover the new block's start, the heap's old end, first (a
+    // free slack past it needs no cover). Whether it all fits is checked before anything moves.
     // Moving the table frees its old chunk, which may then take the request.
+    let want = seg ? endGrowth(size) : size;
+    if (!MINIMAL && !growthFits(size, want)) {   // (the minimal build, whose limit is 4 GiB, skips it for size)
+      if (want != size && growthFits(size, size)) want = size;
+      // A table chunk left alone past the inline table's cover must not keep an emptied heap
+      // from serving the request: move the table back inline, and try once more.
+      else return tableBackInline() ? allocateSlow(size, seg, findOrMerge(size)) : fail(ErrorCode.OUT_OF_MEMORY, 0);
+    }
     const st = ST();
     const chunk = st.tableBlock;
-    let want = seg ? endGrowth(size) : size;
-    if (!coverGrowth(want != size ? want : 0)) {
-      if (want == size || !coverGrowth(0)) return fail(ErrorCode.OUT_OF_MEMORY, 0);
-      want = size;
-    }
+    if (!coverTo(growthCover(size, want))) return fail(ErrorCode.OUT_OF_MEMORY, 0);
     if (st.tableBlock != chunk) b = findOrMerge(size);
     if (b == 0) {
-      b = seg ? growEnd(size, want, true) : growFor(size);
+      b = seg ? growEnd(size, want) : growFor(size);
       if (b == 0) return fail(ErrorCode.OUT_OF_MEMORY, 0);
     }
   }
@@ -742,7 +809,7 @@ export function allocateAligned(align: usize, n: usize, offset: usize = 0): usiz
     const b0 = mem2block(p0);
     const b1 = mem2block(p1);
     // A block taken whole may reach past the start table (it grew in place, then was freed).
-    if (GUARDS && !isCoveredAt(b1) && !coverTo(<u64>(b1 + AL_SIZE), true)) {
+    if (GUARDS && !isCoveredAt(b1) && !coverTo(<u64>(b1 + AL_SIZE))) {
       const st = ST();
       st.usedBytes -= <u32>SIZE(b0);
       st.usedBlocks -= 1;

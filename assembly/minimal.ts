@@ -5,7 +5,9 @@
 // the start table, and the statistics. No other policies, no deferred coalescing, no checker,
 // no pools, no heap walk and no heap_configure: the heap sets itself up on first use with the
 // defaults, and may grow to 4 GiB. The functions behave exactly as in index.ts, whose comments
-// say what each does with 0, huge and foreign values.
+// say what each does with 0, huge and foreign values, with one exception kept out for size: a
+// malloc that fails at the 4 GiB ceiling may leave the start table moved to a new chunk (the
+// release build checks that the growth fits before anything moves).
 
 import { allocate, callocate, deallocate, heapStatus, HeapStatus, reallocate, usableSize_ } from "./heap";
 import { readStat } from "./stats";

@@ -1,0 +1,85 @@
+// The properties of "Fastest on real programs" (#13) that any design of the pointer check must
+// keep: a failed call leaves the heap as it was, a shrink gives its tail back, and no internal
+// block keeps an emptied heap from serving a request that fits.
+import { describe, expect, it } from "vitest";
+import { createHeap } from "../src/index.js";
+import type { Heap } from "../src/index.js";
+import { CONFIGS } from "./helpers.js";
+
+const MiB = 2 ** 20;
+
+/** stats() without the fields that a failed call may change (the error it leaves behind). */
+function snapshot(heap: Heap) {
+  const { memoryBytes, ...rest } = heap.stats();
+  return { ...rest, memoryBytes };
+}
+
+describe("a failed call leaves the heap as it was (#13)", () => {
+  it.each(CONFIGS)("$policy, $coalesce: malloc, calloc, realloc and alignedAlloc that return 0 change nothing", async (config) => {
+    const heap = await createHeap({ ...config, maximumPages: 64 });   // 4 MiB
+    const a = heap.malloc(2 * MiB);
+    expect(a).not.toBe(0);
+    const before = snapshot(heap);
+    expect(heap.malloc(8 * MiB)).toBe(0);
+    expect(snapshot(heap)).toEqual(before);
+    expect(heap.calloc(8, MiB)).toBe(0);
+    expect(snapshot(heap)).toEqual(before);
+    expect(heap.alignedAlloc(4096, 8 * MiB)).toBe(0);
+    expect(snapshot(heap)).toEqual(before);
+    expect(heap.realloc(a, 8 * MiB)).toBe(0);
+    expect(snapshot(heap)).toEqual(before);
+    heap.free(a);
+    expect(heap.malloc(3 * MiB)).not.toBe(0);          // the emptied heap serves what fits
+    expect(heap.check()).toBeNull();
+  });
+
+  it("on a 1 GiB heap, a failed malloc(768 MiB) commits nothing, and 900 MiB that fits is then served", async () => {
+    const heap = await createHeap({ maximumPages: 16384 });
+    const small = heap.malloc(200 * MiB);
+    const before = snapshot(heap);
+    expect(heap.malloc(900 * MiB)).toBe(0);
+    expect(snapshot(heap)).toEqual(before);
+    heap.free(small);
+    expect(heap.malloc(900 * MiB)).not.toBe(0);
+    expect(heap.check()).toBeNull();
+  });
+});
+
+describe("a shrink gives its tail back (#13)", () => {
+  it.each(CONFIGS)("$policy, $coalesce: a vector doubled to 64 MiB and shrunk to 1 MiB keeps 1 MiB", async (config) => {
+    const heap = await createHeap(config);
+    let p = heap.malloc(64);
+    for (let n = 128; n <= 64 * MiB; n *= 2) p = heap.realloc(p, n);
+    p = heap.realloc(p, MiB);
+    expect(heap.usableSize(p)).toBeLessThan(MiB + 16);
+    expect(heap.stats().usedBytes).toBeLessThan(MiB + 64 * 1024);   // (pools of nothing else are live)
+    expect(heap.stats().largestFree).toBeGreaterThan(60 * MiB);
+    expect(heap.check()).toBeNull();
+  });
+
+  it.each(CONFIGS)("$policy, $coalesce: realloc(p, 2 MiB) next to a freed 64 MiB neighbour takes only what it needs", async (config) => {
+    const heap = await createHeap(config);
+    const p = heap.malloc(16);
+    const q = heap.malloc(64 * MiB);                     // p's right neighbour
+    heap.malloc(16);                                     // (keeps q from ending the heap; the table moves past it)
+    heap.free(q);
+    expect(heap.realloc(p, 2 * MiB)).toBe(p);
+    expect(heap.usableSize(p)).toBeLessThan(2 * MiB + 16);
+    expect(heap.stats().largestFree).toBeGreaterThan(62 * MiB);
+    expect(heap.check()).toBeNull();
+  });
+});
+
+describe("no internal block keeps an emptied heap from serving a request that fits (#13)", () => {
+  it.each(CONFIGS)("$policy, $coalesce: after the table moved to a chunk at the end, an emptied 4 MiB heap serves 3.9 MiB", async (config) => {
+    const heap = await createHeap({ ...config, maximumPages: 64 });
+    const a = heap.malloc(2 * MiB);
+    const b = heap.malloc(16);                           // starts past the first 1 MiB: the table moves
+    expect(heap.stats().guardBytes).toBeGreaterThan(0);
+    heap.free(a);
+    heap.free(b);
+    const room = 64 * 65536 - heap.stats().heapStart - 64;
+    expect(heap.malloc(room)).not.toBe(0);
+    expect(heap.check()).toBeNull();
+  });
+});
