@@ -273,12 +273,13 @@ function mergeAndFind(size: usize): usize {
 }
 
 /**
- * Whether splitting the free block `b` for `size` bytes would start a block where the start
- * table does not cover yet. The new start lies at most MIN_BLOCK below b's end.
+ * Whether taking `size` bytes from the free block `b` would start a used block where the start
+ * table does not cover yet (a free block may lie past the cover). The used block starts at b,
+ * or, split at b's high end, at b + SIZE(b) - size: the table must cover that far.
  */
 // @ts-ignore: decorator
 @inline function needsCover(b: usize, size: usize): bool {
-  return GUARDS && SIZE(b) - size >= MIN_BLOCK && !isCoveredAt(b + SIZE(b) - MIN_BLOCK);
+  return GUARDS && !isCoveredAt(b + SIZE(b) - size);
 }
 
 /**
@@ -482,7 +483,7 @@ function chunkWindows(need: u64): u64 {
 function growthFits(size: usize, want: usize): bool {
   const st = ST();
   const at = growthStart();
-  const last = ISUSED(at) ? 0 : at;          // (the epilogue is used)
+  const last: usize = ISUSED(at) ? 0 : at;   // (the epilogue is used)
   let need = <u64>st.brk + <u64>want - <u64>(last != 0 ? SIZE(last) : 0);
   if (GUARDS && coveredEnd() < growthCover(size, want)) {
     const c = chunkSize(chunkWindows(growthCover(size, want) - <u64>st.heapStart));
@@ -504,11 +505,13 @@ function tableBackInline(): bool {
   const c = <usize>st.tableBlock;
   if (!GUARDS || MINIMAL || c == 0) return false;
   const table = <usize>st.table;
-  const chunkByte = (c - <usize>st.heapStart) >> WINDOW_BITS;
+  CLEARSTART(c);                            // the chunk's own record goes first (it shares a byte with a neighbour's)
   for (let i = <usize>START_WINDOWS0; i < <usize>st.windows; i++) {
-    if (load<u8>(table + i) != 0 && i != chunkByte) return false;   // a used block past the cover
+    if (load<u8>(table + i) != 0) {         // a used block past the inline table's cover: keep the chunk
+      SETSTART(c);
+      return false;
+    }
   }
-  if (chunkByte < <usize>START_WINDOWS0) CLEARSTART(c);             // (in the old table, still current)
   memory.copy(START_TABLE0(), table, <usize>START_WINDOWS0);
   st.table = <u32>START_TABLE0();
   st.windows = START_WINDOWS0;
@@ -634,10 +637,11 @@ export function allocate(n: usize): usize {
 function allocateSlow(size: usize, seg: bool, b: usize): usize {
   if (b == 0) b = mergeAndFind(size);       // (the fast path has searched once already)
   while (b != 0 && needsCover(b, size)) {
-    if (!coverTo(<u64>(b + SIZE(b) - MIN_BLOCK + AL_SIZE))) {
-      // No room for the table's chunk, even at the heap's end: split b where the table covers it
-      // already, at its low end, or take it whole.
-      b = place(b, isCoveredAt(b + size) ? size : SIZE(b), false);
+    if (!coverTo(<u64>(b + SIZE(b) - size + AL_SIZE))) {
+      // No room for the table's chunk, even at the heap's end: split b at its low end when the
+      // table covers its start (the free rest needs no cover); a block whose start it does not
+      // cover cannot become a used block.
+      b = isCoveredAt(b) ? place(b, size, false) : 0;
       break;
     }
     b = findOrMerge(size);                  // the table's new chunk may have taken b, its old one freed
@@ -729,13 +733,13 @@ export function callocate(count: usize, size: usize): usize {
 }
 
 /**
- * Segregated fits: whether some free block could take `size` bytes (merging deferred free blocks
- * first, as a failed search does), so that realloc moves there rather than grow the heap. The
- * address-ordered policies split at the low end, so a block never sits at the top of a large
- * free block, and their O(free blocks) search is not worth it here.
+ * Whether some free block could take `size` bytes (merging deferred free blocks first, as a
+ * failed search does), so that realloc moves there rather than grow the heap under a block that
+ * ends it while free space sits idle: live data that does not grow must not grow the heap, under
+ * every policy. (The address-ordered policies pay their O(free blocks) search for it.)
  */
 function anyFit(size: usize): bool {
-  return POLICY() == Policy.SEGREGATED && findOrMerge(size) != 0;
+  return findOrMerge(size) != 0;
 }
 
 /**
@@ -769,8 +773,9 @@ export function reallocate(ptr: usize, n: usize): usize {
     listRemove(right);
     SETHEADER(b, <u32>room | flags);
     SETLEFTUSED(b + room);
-    addUsed(room - cur);
+    ST().usedBytes += <u32>(room - cur);    // (the peak is taken once the shrink gave the tail back)
     shrink(b, size);
+    addUsed(0);
     return ptr;
   }
   if (b + room == <usize>st.brk - EPILOGUE_SIZE && !anyFit(size) && sbrk(size - room) != 0) {
@@ -780,11 +785,14 @@ export function reallocate(ptr: usize, n: usize): usize {
     addUsed(size - cur);
     return ptr;
   }
+  const peak = st.peakUsedBytes;            // (the old and new blocks are never both the user's)
   const q = allocate(n);
   if (q == 0) return 0;
   memory.copy(q, ptr, cur - BLOCK_OVERHEAD);
   st.usedBytes -= <u32>cur;
   st.usedBlocks -= 1;
+  st.peakUsedBytes = peak;
+  addUsed(0);
   CLEARSTART(b);
   release(b);
   return q;
@@ -801,6 +809,7 @@ export function allocateAligned(align: usize, n: usize, offset: usize = 0): usiz
   if (align <= AL_SIZE) return allocate(n);
   const padded = <u64>(n < MIN_BLOCK ? MIN_BLOCK : n) + <u64>align + <u64>AL_SIZE;
   if (padded > <u64>MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
+  const peak = ST().peakUsedBytes;          // (the padding is never the user's: the peak is taken at the end)
   const p0 = allocate(<usize>padded);
   if (p0 == 0) return 0;
   let p1 = ((p0 + offset + align - 1) & ~(align - 1)) - offset;
@@ -826,6 +835,8 @@ export function allocateAligned(align: usize, n: usize, offset: usize = 0): usiz
     release(b0);
   }
   shrink(mem2block(p1), request2size(n));
+  ST().peakUsedBytes = peak;
+  addUsed(0);
   return p1;
 }
 

@@ -1,7 +1,7 @@
 // A long fuzz of the built package: random workloads on fresh heaps of every configuration, with
 // check() every K operations and every block's stamps verified before it is freed or moved.
 //
-//   npm run fuzz -- --ops 10000000 --seed 42 [--check-every 5000]
+//   npm run fuzz -- --ops 10000000 --seed 42 [--check-every 5000] [--check-round N]
 //
 // The same seed replays the same run. On a failure it prints the seed, the round and the
 // operation, and exits 1. Not part of CI: a run of ten million operations takes minutes.
@@ -15,10 +15,13 @@ const { values } = parseArgs({
     ops: { type: "string", default: "1000000" },
     seed: { type: "string" },
     "check-every": { type: "string", default: "5000" },
+    "check-round": { type: "string", default: "-1" },
   },
 });
 const total = Number(values.ops);
 const checkEvery = Number(values["check-every"]);
+/** A round (from a failure's message) in which check() runs after every operation, to find the first one that broke the heap. */
+const checkRound = Number(values["check-round"]);
 const seed = values.seed === undefined ? (Date.now() % 2 ** 31) : Number(values.seed);
 for (const [name, v] of [["--ops", total], ["--check-every", checkEvery], ["--seed", seed]]) {
   if (!Number.isSafeInteger(v) || v < 0 || (name !== "--seed" && v === 0)) {
@@ -62,6 +65,14 @@ async function round(index, ops) {
   const where = () => `round ${index} (${cfg.policy}, ${cfg.coalesce}${cfg.debug ? ", debug" : ""}, ${shapeName})`;
   const sum = shape.w.reduce((a, b) => a + b, 0);
   for (let i = 0; i < ops; i++) {
+    try {
+      step(i);
+    } catch (err) {
+      if (err instanceof Failure) throw err;
+      throw new Failure(`${where()}, op ${i}: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+  function step(i) {
     let r = int(sum);
     let op = 0;
     while (r >= shape.w[op]) r -= shape.w[op++];
@@ -70,7 +81,7 @@ async function round(index, ops) {
     if (op === 0 || op === 3 || op === 4) {
       const n = shape.size();
       const p = op === 0 ? heap.malloc(n) : op === 3 ? heap.calloc(1, n) : heap.alignedAlloc(2 ** int(13), n);
-      if (p === 0) { if (live.length) { const [q, m, t] = live.pop(); if (!holds(q, m, t)) throw new Failure(`${where()}, op ${i}: block ${q} lost its stamp`); heap.free(q); } continue; }
+      if (p === 0) { if (live.length) { const [q, m, t] = live.pop(); if (!holds(q, m, t)) throw new Failure(`${where()}, op ${i}: block ${q} lost its stamp`); heap.free(q); } return; }
       stamp(p, n, s);
       live.push([p, n, s]);
     } else {
@@ -84,7 +95,7 @@ async function round(index, ops) {
       } else {
         const m = shape.size();
         const q = heap.realloc(p, m);
-        if (q === 0) continue;
+        if (q === 0) return;
         const kept = Math.min(n, m);
         if (kept >= 8 && new DataView(heap.memory.buffer).getUint32(q, true) !== t) {
           throw new Failure(`${where()}, op ${i}: realloc lost the data of block ${p}`);
@@ -93,7 +104,7 @@ async function round(index, ops) {
         live[k] = [q, m, s];
       }
     }
-    if ((i + 1) % checkEvery === 0) {
+    if ((i + 1) % checkEvery === 0 || index === checkRound) {
       const v = heap.check();
       if (v) throw new Failure(`${where()}, op ${i}: ${v.message}`);
     }
