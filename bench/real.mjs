@@ -16,9 +16,12 @@
 // Each run replays every trace with every allocator, in an order that rotates from run to run,
 // and keeps each allocator's best of --best replays (3) of each trace; ratios are taken within a
 // run, and the medians over runs are printed. Before every timed replay the garbage collector
-// runs (node --expose-gc, as npm run bench:real starts it), so that no collection of an earlier
-// instance's memory falls inside the timing. Utilization is
-// measured once, from JS (placement does not depend on the caller): peak live payload ÷
+// runs (node --expose-gc), so that no collection of an earlier instance's memory falls inside the
+// timing, and npm run bench:real starts node --single-threaded, so that no concurrent marking or
+// compiling thread takes the second core from the replay: both narrowed the spread of runs.
+//
+// Utilization is measured once, from JS (placement does not depend on the caller): peak live
+// payload ÷
 //   span    the span of payload addresses handed out (the one measure taken alike for all),
 //   extent  wasmalloc's own extent (brk - heapStart), and
 //   memory  the memory above the first payload at the end (each module's static data and, for
