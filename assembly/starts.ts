@@ -27,7 +27,7 @@
 //   at first      the 8 KiB table inline in the state covers the first 1 MiB
 //   as it grows   one chunk, an internal used block: [header][8-byte prefix][table ...]
 //
-// When a block is about to start past the covered offsets, the table moves to a larger chunk
+// When a used block is about to start past the covered offsets, the table moves to a larger chunk
 // (at least 1.25 times as many windows, and enough for the heap's end): taken from a free
 // block when one fits, else from new heap at the end. The old bytes are copied, and the old
 // chunk is freed like any block. A block that grows in place starts no block, so it needs no
@@ -36,8 +36,9 @@
 //
 // Invariant (I13): for every covered window, the nibble names the first used block that starts
 // in it (not the prologue), or is 0 when none does.
-// Invariant (I14): the table covers at least the first 1 MiB and every block start; it is the
-// state's inline table or the payload of the chunk, a used block large enough for it.
+// Invariant (I14): the table covers at least the first 1 MiB and every used block's start (a free
+// block may lie past it); it is the state's inline table or the payload of the chunk, a used
+// block large enough for it.
 
 import { MINIMAL } from "./common";
 import { START_TABLE0, START_WINDOWS0, ST } from "./state";
@@ -99,7 +100,7 @@ import { START_TABLE0, START_WINDOWS0, ST } from "./state";
   return isCovered(a - <usize>ST().heapStart);
 }
 
-/** The address where the covered offsets end: every block starts below it (I14). */
+/** The address where the covered offsets end: every used block starts below it (I14). */
 // @ts-ignore: decorator
 @inline export function coveredEnd(): u64 {
   const st = ST();

@@ -87,11 +87,14 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
 //   QUARANTINE     debug heap only: QUARANTINE_SLOTS words, a ring of quarantined payloads;
 //   SEG_HEADS      the segregated policy's class heads, SEG_MAP its class bitmaps.
 
-/** Windows (256 bytes each) that the start table inline in the state covers: 1 MiB (outside the extent, unlike a chunk). */
+/**
+ * Bytes of the start table inline in the state, which cover the first 1 MiB of heap (outside the
+ * extent, unlike a chunk): a byte covers 128 bytes of heap, 256 in the minimal build (starts.ts).
+ */
 // @ts-ignore: decorator
-@inline export const START_WINDOWS0: u32 = MINIMAL ? 4096 : 8192;   // (starts.ts: a byte covers 256 bytes there, 128 here)
+@inline export const START_WINDOWS0: u32 = MINIMAL ? 4096 : 8192;
 
-/** The start table inline in the state: one byte per 256-byte window (starts.ts). */
+/** The start table inline in the state (starts.ts). */
 // @ts-ignore: decorator
 @inline export function START_TABLE0(): usize { return STATE_ADDRESS() + ((offsetof<HeapState>() + AL_MASK) & ~AL_MASK); }
 

@@ -2,6 +2,7 @@
 // check() every K operations and every block's stamps verified before it is freed or moved.
 //
 //   npm run fuzz -- --ops 10000000 --seed 42 [--check-every 5000] [--check-round N]
+// A failed malloc, calloc, alignedAlloc or realloc of 256 KiB or more must leave the heap as it was.
 //
 // The same seed replays the same run. On a failure it prints the seed, the round and the
 // operation, and exits 1. Not part of CI: a run of ten million operations takes minutes.
@@ -45,6 +46,9 @@ const SHAPES = {
 
 class Failure extends Error {}
 
+/** Requests from this size on are checked, when they fail, to have left the heap as it was. */
+const LARGE = 256 * 1024;
+
 /** One round: a fresh heap, `ops` operations of one shape. */
 async function round(index, ops) {
   const cfg = CONFIGS[int(CONFIGS.length)];
@@ -61,6 +65,20 @@ async function round(index, ops) {
   const holds = (p, n, s) => {
     const d = view();
     return n >= 8 ? d.getUint32(p, true) === s && d.getUint32(p + n - 4, true) === s : n === 0 || d.getUint8(p) === (s & 255);
+  };
+  /**
+   * What a failed call must leave as it was (taken only around large requests, which may fail).
+   * Under deferred coalescing a failed search runs the merge pass first, which changes the count
+   * and sizes of free blocks but not the free bytes; the debug heap empties its quarantine before
+   * it fails, which frees blocks that were no longer the user's.
+   */
+  const snapshot = () => {
+    const st = heap.stats();
+    const mine = { extent: st.extent, guardBytes: st.guardBytes, peakUsedBytes: st.peakUsedBytes,
+      userBytes: st.usedBytes - st.quarantinedBytes, userBlocks: st.usedBlocks - st.quarantinedBlocks };
+    if (cfg.debug) return JSON.stringify(mine);
+    if (cfg.coalesce === "deferred") return JSON.stringify({ ...mine, freeBytes: st.freeBytes });
+    return JSON.stringify({ ...mine, freeBytes: st.freeBytes, freeBlocks: st.freeBlocks, largestFree: st.largestFree });
   };
   const where = () => `round ${index} (${cfg.policy}, ${cfg.coalesce}${cfg.debug ? ", debug" : ""}, ${shapeName})`;
   const sum = shape.w.reduce((a, b) => a + b, 0);
@@ -80,7 +98,9 @@ async function round(index, ops) {
     if ((op === 1 || op === 2) && live.length === 0) op = 0;
     if (op === 0 || op === 3 || op === 4) {
       const n = shape.size();
+      const before = n >= LARGE ? snapshot() : "";
       const p = op === 0 ? heap.malloc(n) : op === 3 ? heap.calloc(1, n) : heap.alignedAlloc(2 ** int(13), n);
+      if (p === 0 && before !== snapshot()) throw new Failure(`${where()}, op ${i}: a failed allocation of ${n} bytes changed the heap: ${before} -> ${snapshot()}`);
       if (p === 0) { if (live.length) { const [q, m, t] = live.pop(); if (!holds(q, m, t)) throw new Failure(`${where()}, op ${i}: block ${q} lost its stamp`); heap.free(q); } return; }
       stamp(p, n, s);
       live.push([p, n, s]);
@@ -94,7 +114,9 @@ async function round(index, ops) {
         live.pop();
       } else {
         const m = shape.size();
+        const before = m >= LARGE ? snapshot() : "";
         const q = heap.realloc(p, m);
+        if (q === 0 && before !== snapshot()) throw new Failure(`${where()}, op ${i}: a failed realloc to ${m} bytes changed the heap: ${before} -> ${snapshot()}`);
         if (q === 0) return;
         const kept = Math.min(n, m);
         if (kept >= 8 && new DataView(heap.memory.buffer).getUint32(q, true) !== t) {
