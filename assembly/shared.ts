@@ -15,6 +15,14 @@
 //   into the freeing worker's cache, or back to the heap.
 // - Errors are per instance too (lastError here, not the state's), so one worker's failure is not
 //   overwritten by another's before it is read.
+// - No header update can be lost between the lock holder and a cache owner. A cache owner
+//   writes only the C bit, only of used blocks in its own cache, with atomic.or/and. The lock
+//   holder writes whole headers only of blocks that no cache holds: free blocks, the block it is
+//   allocating, freeing, resizing or splitting (a cached block is refused before any of these),
+//   and internal blocks, which are never cached. The one header it changes on a block that a
+//   cache may hold is a right neighbour's L bit, and SETLEFTUSED and CLEARLEFTUSED are atomic in
+//   this build (block.ts). tests/shared.test.ts runs cached and uncached workers freeing
+//   neighbours of each other's blocks, and checks the heap after.
 
 import { ErrorCode } from "./common";
 import { BLOCK_OVERHEAD, CACHED, MIN_BLOCK, SIZE, mem2block, request2size } from "./block";
