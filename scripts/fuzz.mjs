@@ -1,5 +1,6 @@
 // A long fuzz of the built package: random workloads on fresh heaps of every configuration, with
-// check() every K operations and every block's stamps verified before it is freed or moved.
+// a fixed pool and an arena beside the heap's own blocks, check() every K operations, and every
+// block's, slot's and arena allocation's stamps verified before it is freed, moved or reset.
 //
 //   npm run fuzz -- --ops 10000000 --seed 42 [--check-every 5000] [--check-round N]
 // A failed malloc, calloc, alignedAlloc or realloc of 256 KiB or more must leave the heap as it was.
@@ -56,6 +57,12 @@ async function round(index, ops) {
   const shape = SHAPES[shapeName];
   const heap = await createHeap({ ...cfg, maximumPages: 4096 });
   const live = [];                          // [ptr, size, stamp]
+  // A fixed pool and an arena on the same heap, used by one operation in eight.
+  const objectSize = 1 + int(300);
+  const pool = heap.fixedPool(objectSize);
+  const slots = [];                         // [ptr, stamp]
+  const arena = heap.arena();
+  const bumps = [];                         // [ptr, size, stamp]
   let dv = new DataView(heap.memory.buffer);
   const view = () => (dv.buffer === heap.memory.buffer ? dv : (dv = new DataView(heap.memory.buffer)));
   const stamp = (p, n, s) => {
@@ -91,6 +98,7 @@ async function round(index, ops) {
     }
   }
   function step(i) {
+    if (int(8) === 0) return poolStep(i);
     let r = int(sum);
     let op = 0;
     while (r >= shape.w[op]) r -= shape.w[op++];
@@ -131,6 +139,44 @@ async function round(index, ops) {
       if (v) throw new Failure(`${where()}, op ${i}: ${v.message}`);
     }
   }
+  /** One operation on the pool or the arena: alloc, free, arena alloc or arena reset. */
+  function poolStep(i) {
+    const s = (index * 1_000_003 + i) >>> 0;
+    const op = int(16);
+    if (op < 6) {
+      const p = pool.alloc();
+      if (p === 0) return;
+      stamp(p, objectSize, s);
+      slots.push([p, s]);
+    } else if (op < 11) {
+      if (slots.length === 0) return;
+      const k = int(slots.length);
+      const [p, t] = slots[k];
+      if (!holds(p, objectSize, t)) throw new Failure(`${where()}, op ${i}: pool slot ${p} lost its stamp`);
+      pool.free(p);
+      slots[k] = slots[slots.length - 1];
+      slots.pop();
+    } else if (op < 15) {
+      const n = int(4) === 0 ? int(64 * 1024) : 1 + int(256);
+      const before = n >= LARGE ? snapshot() : "";
+      const p = arena.alloc(n);
+      if (p === 0) {
+        if (before !== snapshot()) throw new Failure(`${where()}, op ${i}: a failed arena allocation of ${n} bytes changed the heap`);
+        return;
+      }
+      stamp(p, n, s);
+      bumps.push([p, n, s]);
+    } else {
+      for (const [p, n, t] of bumps) if (!holds(p, n, t)) throw new Failure(`${where()}, op ${i}: arena memory at ${p} lost its stamp`);
+      bumps.length = 0;
+      arena.reset();
+    }
+  }
+
+  for (const [p, t] of slots) if (!holds(p, objectSize, t)) throw new Failure(`${where()}: pool slot ${p} lost its stamp at the end`);
+  for (const [p, n, t] of bumps) if (!holds(p, n, t)) throw new Failure(`${where()}: arena memory at ${p} lost its stamp at the end`);
+  pool.destroy();
+  arena.release();
   for (const [p, n, t] of live) {
     if (!holds(p, n, t)) throw new Failure(`${where()}: block ${p} lost its stamp at the end`);
     heap.free(p);
