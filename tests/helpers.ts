@@ -66,3 +66,25 @@ export function holds(heap: Heap, p: number, n: number, seed: number, limit = n)
   for (let i = n - EDGE; i < n; i++) if (!ok(i)) return false;
   return true;
 }
+
+/**
+ * The odd values of the bad-input matrices (matrix.test.ts, pool-misuse.test.ts), with what each
+ * is as a size: a TypeError, a RangeError, or a request that cannot be met (0).
+ */
+export const ODD_VALUES: [string, unknown, "type" | "range" | "zero" | "ok"][] = [
+  ["undefined", undefined, "type"],
+  ["null", null, "type"],
+  ["NaN", NaN, "range"],
+  ["Infinity", Infinity, "range"],
+  ["-Infinity", -Infinity, "range"],
+  ["-1", -1, "range"],
+  ["-0.5", -0.5, "range"],
+  ["1.5", 1.5, "range"],
+  ["2^32", 2 ** 32, "zero"],
+  ["2^53", 2 ** 53, "zero"],
+  ["8n (BigInt)", 8n, "type"],
+  ['"8" (string)', "8", "type"],
+  ["{} (object)", {}, "type"],
+  ["[8] (array)", [8], "type"],
+  ["true", true, "type"],
+];

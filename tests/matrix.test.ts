@@ -3,25 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { HeapError, createHeap } from "../src/index.js";
 import type { DebugHeap, Heap } from "../src/index.js";
+import { ODD_VALUES as VALUES } from "./helpers.js";
 
-/** The odd values, with what each is as a size, a pointer and an alignment. */
-const VALUES: [string, unknown, "type" | "range" | "zero" | "ok"][] = [
-  ["undefined", undefined, "type"],
-  ["null", null, "type"],
-  ["NaN", NaN, "range"],
-  ["Infinity", Infinity, "range"],
-  ["-Infinity", -Infinity, "range"],
-  ["-1", -1, "range"],
-  ["-0.5", -0.5, "range"],
-  ["1.5", 1.5, "range"],
-  ["2^32", 2 ** 32, "zero"],
-  ["2^53", 2 ** 53, "zero"],
-  ["8n (BigInt)", 8n, "type"],
-  ['"8" (string)', "8", "type"],
-  ["{} (object)", {}, "type"],
-  ["[8] (array)", [8], "type"],
-  ["true", true, "type"],
-];
 
 /** How a size argument with that kind of value must come out. */
 function sizeOutcome(kind: string, call: () => number): void {

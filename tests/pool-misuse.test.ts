@@ -2,24 +2,8 @@
 // documented error, and the pool, the arena and the heap are exactly as they were after it.
 import { describe, expect, it } from "vitest";
 import { createHeap } from "../src/index.js";
+import { ODD_VALUES as VALUES } from "./helpers.js";
 
-/** The odd values, as in the bad-input matrix: what each is as a size or a pointer. */
-const VALUES: [string, unknown, "type" | "range" | "huge"][] = [
-  ["undefined", undefined, "type"],
-  ["null", null, "type"],
-  ["NaN", NaN, "range"],
-  ["Infinity", Infinity, "range"],
-  ["-Infinity", -Infinity, "range"],
-  ["-1", -1, "range"],
-  ["-0.5", -0.5, "range"],
-  ["1.5", 1.5, "range"],
-  ["2^32", 2 ** 32, "huge"],
-  ["2^53", 2 ** 53, "huge"],
-  ["8n (BigInt)", 8n, "type"],
-  ['"8" (string)', "8", "type"],
-  ["{} (object)", {}, "type"],
-  ["true", true, "type"],
-];
 
 /** A heap with a live pool slot, a live arena allocation and a heap block, and a snapshot of all three. */
 async function setup() {
