@@ -12,8 +12,14 @@
 // its time in growth (bench/inwasm.mjs, random-bal: 0.71× TLSF's speed page by page). Growing
 // 1/32 ahead brought the suite inside wasm to 0.96–1.00× TLSF's speed, and 1/20 to 1.00×.
 // WebAssembly memory never shrinks, so neither does brk.
+//
+// In memory that someone else owns (the foreign build), others may grow memory too, so brk never
+// assumes that memory ends where it left it: the heap owns the pages up to ownPages (all of
+// memory when the heap was placed, and every run of pages that its own memory.grow returned).
+// When memory has grown past ownPages, the pages between are someone else's: coverMemory refuses
+// to grow over them, and heap.ts first lays a gap block across them with claimPages.
 
-import { BRK_LIMIT, MAX_PAGES, MINIMAL, PAGE_BITS, PAGE_SIZE } from "./common";
+import { BRK_LIMIT, FOREIGN, MAX_PAGES, MINIMAL, PAGE_BITS, PAGE_SIZE } from "./common";
 
 /** Memory from which growth runs ahead of the heap's end (1 MiB; below 1.25 MiB, 1/20 is under a page anyway). */
 // @ts-ignore: decorator
@@ -25,17 +31,55 @@ import { ST } from "./state";
  * or -1 when memory cannot grow that far (the engine refused, or `end` is past `limit`).
  */
 export function coverMemory(end: u64, limit: u64): i32 {
-  const have = <u64>memory.size() << PAGE_BITS;
+  const have = <u64>(FOREIGN ? ownPages : memory.size()) << PAGE_BITS;
   if (end <= have) return 0;
   if (end > limit) return -1;
+  if (FOREIGN && memory.size() != ownPages) return -1;   // the next pages are someone else's (heap.ts, skipForeign)
   const needed = <i32>((end - have + <u64>PAGE_SIZE - 1) >> PAGE_BITS);
   if (have >= GROW_AHEAD_FROM) {
     const ahead = end + have / 20;
     const want = ahead < limit ? ahead : limit;
     const pages = <i32>((want - have) >> PAGE_BITS);   // whole pages only, so memory stays within end + 1/20
-    if (pages > needed && memory.grow(pages) >= 0) return 1;
+    if (pages > needed && grow(pages)) return 1;
   }
-  return memory.grow(needed) < 0 ? -1 : 1;      // exactly what is needed, or when the engine refused more
+  return grow(needed) ? 1 : -1;             // exactly what is needed, or when the engine refused more
+}
+
+/** Foreign build: memory pages below this are the heap's or were there when it was placed. */
+let ownPages: i32 = 0;
+
+/** memory.grow, the only call of it, keeping ownPages. */
+function grow(pages: i32): bool {
+  if (memory.grow(pages) < 0) return false;
+  if (FOREIGN) ownPages = memory.size();
+  return true;
+}
+
+/** Foreign build: takes memory as it is now as the heap's to grow from (heap_place). */
+export function ownMemory(): void {
+  ownPages = memory.size();
+}
+
+/** Foreign build: whether memory grew past the pages the heap owns (someone else grew it). */
+// @ts-ignore: decorator
+@inline export function othersGrew(): bool {
+  return FOREIGN && memory.size() != ownPages;
+}
+
+/**
+ * Foreign build: grows memory by the pages that hold `bytes`, wherever memory ends now, and
+ * returns the address of the first new page, or 0 when that would pass `limit` or the engine
+ * refused. Counted in growCalls.
+ */
+export function claimPages(bytes: u64, limit: u64): u64 {
+  const at = <u64>memory.size() << PAGE_BITS;
+  const pages = (bytes + <u64>PAGE_SIZE - 1) >> PAGE_BITS;
+  if (at + (pages << PAGE_BITS) > limit) return 0;
+  const old = memory.grow(<i32>pages);
+  if (old < 0) return 0;
+  ownPages = memory.size();
+  ST().growCalls += 1;
+  return <u64>old << PAGE_BITS;
 }
 
 /** The highest address this heap may use: its maxPages, and never past BRK_LIMIT. */

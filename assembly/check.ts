@@ -22,7 +22,8 @@
 //       are not empty (fit/segregated.ts).
 //   I11 The statistics agree with the walk: usedBytes == sum of used user-block sizes,
 //       usedBlocks and freeBlocks == the counts, guardBytes == sum of table-chunk sizes,
-//       usedBytes <= peakUsedBytes.
+//       usedBytes <= peakUsedBytes; in the foreign build, the gaps listed are internal blocks met
+//       in that order, with the bytes recorded.
 //   I12 The rover is the sentinel or a block on the free list.
 //   I13 The start table names, for every 64-byte window it covers, the first used block that
 //       starts in it, and holds 0 for a window where none does (starts.ts).
@@ -31,7 +32,7 @@
 //       large enough for it. (The heap may reach past the covered windows: a block that grew in
 //       place started no new block, and a free block needs no cover.)
 
-import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, PAGE_BITS, POLICY_COUNT, Policy } from "./common";
+import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, FOREIGN, PAGE_BITS, POLICY_COUNT, Policy } from "./common";
 import { classOf, segBit, segHead, segLargest } from "./fit/segregated";
 import {
   BLOCK_OVERHEAD, EPILOGUE_SIZE, INTERNAL, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
@@ -42,7 +43,7 @@ import { QUARANTINED } from "./debug";
 import {
   CHUNK_PREFIX, GUARDS, SLOT_BITS, WINDOW_BITS, isChunk, isCovered, windowEntry, windowPos,
 } from "./starts";
-import { HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_TABLE0, START_WINDOWS0, ST, STATE_MAGIC } from "./state";
+import { GAPS, HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_TABLE0, START_WINDOWS0, ST, STATE_MAGIC } from "./state";
 
 /** Records where invariant `n` failed and returns `n`. */
 function violated(n: u32, address: usize): u32 {
@@ -92,6 +93,8 @@ export function checkHeap(): u32 {
   let guardBytes: usize = 0;
   let guardBlocks: u32 = 0;
   let freeBlocks: u32 = 0;
+  let gapBytes: usize = 0;                  // foreign build: the gaps, met in the order GAPS lists them
+  let gapSeen: u32 = 0;
   let expect = NEXT(s);                     // the next free block the list promises
   let prevFree = s;
   let roverSeen = <usize>st.rover == s;
@@ -110,6 +113,10 @@ export function checkHeap(): u32 {
     if (chunk) {
       guardBytes += size;
       guardBlocks += 1;
+    } else if (FOREIGN && used && gapSeen < load<u32>(GAPS()) && load<usize>(GAPS() + 8 + (<usize>gapSeen << 2)) == b) {
+      if ((h & INTERNAL) == 0) return violated(11, b);
+      gapBytes += size;
+      gapSeen += 1;
     } else if (used) {
       usedBytes += size;
       usedBlocks += 1;
@@ -138,7 +145,8 @@ export function checkHeap(): u32 {
   }
   // I11
   if (usedBytes != <usize>st.usedBytes || usedBlocks != st.usedBlocks || freeBlocks != st.freeBlocks ||
-      guardBytes != <usize>st.guardBytes || st.usedBytes > st.peakUsedBytes) {
+      guardBytes != <usize>st.guardBytes || st.usedBytes > st.peakUsedBytes ||
+      (FOREIGN && (gapSeen != load<u32>(GAPS()) || gapBytes != <usize>load<u32>(GAPS(), 4)))) {
     return violated(11, stateAddr);
   }
   // I12

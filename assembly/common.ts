@@ -99,3 +99,12 @@ export const enum ErrorCode {
  */
 // @ts-ignore: decorator
 @inline export const MINIMAL: bool = isDefined(WASMALLOC_MINIMAL);
+
+/**
+ * Whether this is the build for memory that someone else owns (asc --use WASMALLOC_FOREIGN=1,
+ * with an imported memory): the heap's state sits at an address given at run time (heap_place),
+ * not at __heap_base, the module has no data segment (it must not write into a program's data
+ * when it is instantiated), and brk takes only the pages it grew itself (brk.ts).
+ */
+// @ts-ignore: decorator
+@inline export const FOREIGN: bool = isDefined(WASMALLOC_FOREIGN);

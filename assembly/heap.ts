@@ -3,14 +3,14 @@
 // (fit/), coalescing (coalesce.ts) and brk (brk.ts).
 
 import {
-  AL_MASK, AL_SIZE, COALESCE_COUNT, Coalesce, ErrorCode, MAX_PAGES, MINIMAL, PAGE_BITS, POLICY_COUNT, Policy,
+  AL_MASK, AL_SIZE, COALESCE_COUNT, Coalesce, ErrorCode, FOREIGN, MAX_PAGES, MINIMAL, PAGE_BITS, POLICY_COUNT, Policy,
 } from "./common";
 import {
   BLOCK_OVERHEAD, EPILOGUE_SIZE, HEADER, INTERNAL, ISLEFTUSED, ISUSED, LEFT_USED,
   MAX_REQUEST, MIN_BLOCK, NEXT, PROLOGUE_SIZE, SETFOOTER, SETHEADER, SETLEFTUSED, SIZE, USED,
   GETFREELEFT, block2mem, mem2block, request2size,
 } from "./block";
-import { coverMemory, heapLimit, sbrk } from "./brk";
+import { claimPages, coverMemory, heapLimit, othersGrew, ownMemory, sbrk } from "./brk";
 import { coalesceAll, release, releaseSeg } from "./coalesce";
 import { listInsert, listRemove, listReplace } from "./freelist";
 import {
@@ -22,8 +22,8 @@ import { findFirstFit } from "./fit/first";
 import { findNextFit } from "./fit/next";
 import { classOf, findSegFit, findSegFitInline, segInsert, segRemove, segSetup } from "./fit/segregated";
 import {
-  COALESCING, DEFAULT_COALESCE, DEFAULT_POLICY, HEAP_START, HeapState, POLICY, SENTINEL, ST, STATE_MAGIC,
-  START_TABLE0, START_WINDOWS0,
+  COALESCING, DEFAULT_COALESCE, DEFAULT_POLICY, GAP_SLOTS, GAPS, HEAP_START, HeapState, POLICY, SENTINEL, ST, STATE_MAGIC,
+  START_TABLE0, START_WINDOWS0, STATE_ADDRESS, foreignBase, setForeignBase,
 } from "./state";
 
 // ─── Setting up ────────────────────────────────────────────────────────────────────────────────
@@ -101,7 +101,7 @@ export function heapStatus(): HeapStatus {
  */
 function setupOnFirstUse(): void {
   if (heapStatus() == HeapStatus.CORRUPT) {
-    if (MINIMAL) unreachable();             // the minimal build imports nothing: a bare trap
+    if (MINIMAL || FOREIGN) unreachable();  // the minimal build imports nothing, the foreign build has no data: a bare trap
     else abort("wasmalloc: the heap state was overwritten");
   }
   layOutHeap(DEFAULT_POLICY, DEFAULT_COALESCE, 0, MAX_PAGES);
@@ -116,6 +116,7 @@ function setupOnFirstUse(): void {
 
 // @ts-ignore: decorator
 @inline function ensureHeapInline(): void {
+  if (FOREIGN && foreignBase == 0) unreachable();   // the foreign build's heap is used before heap_place
   if ((<u64>memory.size() << PAGE_BITS) < <u64>HEAP_START() || ST().magic != STATE_MAGIC) setupOnFirstUse();
 }
 
@@ -532,6 +533,7 @@ function tableBackInline(): bool {
  */
 function coverTo(end: u64): bool {
   if (!GUARDS || coveredEnd() >= end) return true;
+  if (!ownEnd()) return false;
   const st = ST();
   return end <= heapLimit(MINIMAL ? MAX_PAGES : st.maxPages) && growTable(end - <u64>st.heapStart);
 }
@@ -650,6 +652,7 @@ function allocateSlow(size: usize, seg: bool, b: usize): usize {
     // Growing: the start table must cover the new block's start, the heap's old end, first (a
     // free slack past it needs no cover). Whether it all fits is checked before anything moves.
     // Moving the table frees its old chunk, which may then take the request.
+    if (!ownEnd()) return fail(ErrorCode.OUT_OF_MEMORY, 0);
     let want = seg ? endGrowth(size) : size;
     if (!MINIMAL && !growthFits(size, want)) {   // (the minimal build, whose limit is 4 GiB, skips it for size)
       if (want != size && growthFits(size, size)) want = size;
@@ -765,6 +768,7 @@ export function reallocate(ptr: usize, n: usize): usize {
   // taken now could land right where the block means to grow). The heap grows
   // under a block that ends it only when no free block could take the request instead: a block
   // placed at the top of a large free block would otherwise grow the heap on every cycle.
+  if (FOREIGN) ownEnd();                    // (a gap makes b no longer end the heap; a failure shows below)
   const right = b + cur;
   const flags = HEADER(b) & (USED | LEFT_USED);
   const rightFree = !ISUSED(right);
@@ -845,6 +849,75 @@ export function usableSize_(ptr: usize): usize {
   if (ptr == 0) return 0;
   if (checkPointer(ptr) != ErrorCode.OK) return 0;
   return SIZE(mem2block(ptr)) - BLOCK_OVERHEAD;
+}
+
+/**
+ * Foreign build: puts the heap's state at `base` (rounded up to 8) in memory that someone else
+ * owns; the heap starts past the state and grows on pages that it grows itself (and the pages
+ * that memory has now past `base`). With `fresh`, those bytes are cleared first, so that a heap is
+ * set up there whatever the memory held; without it, a heap already at `base` is taken as it is
+ * (and memory above its brk must be zero, as a program's memory past __heap_base is). BAD_CONFIG
+ * in the other builds, when the heap was placed already, or for a base whose heap would start
+ * past 4 GiB.
+ */
+export function placeHeap(base: usize, fresh: bool): u32 {
+  if (FOREIGN) {                            // (compiled into the foreign build only: the others have no globals)
+    if (foreignBase != 0 || base == 0) return ErrorCode.BAD_CONFIG;
+    const at = (<u64>base + AL_MASK) & ~(<u64>AL_MASK);
+    if (at + <u64>(HEAP_START() - STATE_ADDRESS()) + 64 > <u64>heapLimit(MAX_PAGES)) return ErrorCode.BAD_CONFIG;
+    setForeignBase(<usize>at);
+    ownMemory();
+    // Memory above brk must be zero (calloc relies on it, as on fresh pages): with `fresh`, every
+    // byte from the state to the memory's end is cleared.
+    if (fresh) {
+      const have = <u64>memory.size() << PAGE_BITS;
+      if (have > at) memory.fill(<usize>at, 0, <usize>(have - at));
+    }
+    return ErrorCode.OK;
+  }
+  return ErrorCode.BAD_CONFIG;
+}
+
+/**
+ * Foreign build: when someone else grew memory past the heap's pages, lays a gap across their
+ * pages, so that the heap goes on growing on pages of its own past them. The gap is an internal
+ * used block from the epilogue to 12 bytes into the heap's first new page, where the new epilogue
+ * sits; only its header (the old epilogue) and its last 8 bytes are the heap's to write, and
+ * only the header is written. Returns false when the heap cannot grow past them: the limit, the
+ * engine, or GAP_SLOTS gaps already. Called before anything grows the heap's end.
+ */
+function skipForeign(): bool {
+  if (!othersGrew()) return true;
+  const st = ST();
+  const gaps = GAPS();
+  const count = load<u32>(gaps);
+  if (count >= GAP_SLOTS) return false;
+  const ep = <usize>st.brk - EPILOGUE_SIZE;
+  const at = <u64>memory.size() << PAGE_BITS;          // the heap's new pages will start here
+  // The gap's start must be covered by the start table, like every used block's (I14). When the
+  // table must move for it, its chunk goes on the new pages: claim room for it too.
+  let room: u64 = 16;
+  if (GUARDS && coveredEnd() < <u64>ep + AL_SIZE) room += <u64>chunkSize(chunkWindows(at + 16 - <u64>st.heapStart));
+  const got = claimPages(room, heapLimit(st.maxPages));
+  if (got == 0) return false;
+  const size = <usize>got + 12 - ep;
+  SETHEADER(ep, <u32>size | USED | INTERNAL | (HEADER(ep) & LEFT_USED));
+  SETHEADER(<usize>got + 12, USED | LEFT_USED);
+  st.brk = <u32>(got + 16);
+  store<usize>(gaps + 8 + (<usize>count << 2), ep);
+  store<u32>(gaps, count + 1);
+  store<u32>(gaps, load<u32>(gaps, 4) + <u32>size, 4);
+  if (GUARDS) {
+    if (!coverTo(<u64>ep + AL_SIZE)) return false;   // (cannot happen: the room is claimed)
+    SETSTART(ep);
+  }
+  return true;
+}
+
+/** Foreign build: skipForeign before the heap's end grows; nothing in the other builds. */
+// @ts-ignore: decorator
+@inline function ownEnd(): bool {
+  return !FOREIGN || skipForeign();
 }
 
 /** Sets the heap up with explicit choices; the ErrorCode is the only report. See setupHeap. */

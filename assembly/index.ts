@@ -2,7 +2,7 @@
 //
 // This file is the package's AssemblyScript entry ("wasmalloc/assembly") and the module that the
 // JS package builds, in two variants: release, and the debug heap (asc --use WASMALLOC_DEBUG=1,
-// see debug.ts), where every pointer is 24 bytes into its block. It needs no init call: the heap sets itself up on first use, at
+// see debug.ts), where every pointer is 48 bytes into its core payload. It needs no init call: the heap sets itself up on first use, at
 // __heap_base, with segregated fits and immediate coalescing, unless heap_configure comes first.
 // It imports nothing but env.abort, and it never allocates through AssemblyScript's runtime.
 //
@@ -11,7 +11,7 @@
 
 
 import {
-  HeapStatus, allocate, allocateAligned, callocate, configure, deallocate, ensureHeap, heapStatus,
+  HeapStatus, allocate, allocateAligned, callocate, configure, deallocate, ensureHeap, heapStatus, placeHeap,
   reallocate, usableSize_,
 } from "./heap";
 import { blockKind, checkHeap, walkNext } from "./check";
@@ -117,6 +117,17 @@ export function heap_configure(policy: u32, coalesce: u32, initialPages: u32, ma
   const r = configure(policy, coalesce, initialPages, maximumPages);
   UNLOCK();
   return <i32>r;
+}
+
+/**
+ * The foreign build (memory that someone else owns, imported): puts the heap's state at `base`
+ * (rounded up to 8), which must come before any other call, and heap_configure after it. With
+ * `fresh` non-zero, memory from `base` to its end is cleared first. Returns 0, or
+ * ErrorCode.BAD_CONFIG in the other builds, when called twice, for base 0, or for a base too
+ * near 4 GiB. Any other entry point traps until it has been called.
+ */
+export function heap_place(base: usize, fresh: u32): i32 {
+  return <i32>placeHeap(base, fresh != 0);
 }
 
 // The functions below only read. None of them sets a heap up: before the first allocation (or

@@ -2,7 +2,7 @@
 // segments. It is set up lazily by the first call, so an instance that attaches to memory that
 // already holds a heap finds it as it is.
 
-import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
+import { AL_MASK, DEBUG, FOREIGN, MINIMAL, WORD, Policy, Coalesce } from "./common";
 
 /** Marks an initialised state ("wasm" in ASCII). */
 // @ts-ignore: decorator
@@ -85,7 +85,8 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
 // After the struct, still in the state area (see starts.ts and debug.ts):
 //   START_TABLE0  the first start table, covering the first 1 MiB of the heap, until it moves;
 //   QUARANTINE     debug heap only: QUARANTINE_SLOTS words, a ring of quarantined payloads;
-//   SEG_HEADS      the segregated policy's class heads, SEG_MAP its class bitmaps.
+//   SEG_HEADS      the segregated policy's class heads, SEG_MAP its class bitmaps;
+//   GAPS           foreign build only: the gaps over pages that someone else grew.
 
 /**
  * Bytes of the start table inline in the state, which cover the first 1 MiB of heap (outside the
@@ -98,9 +99,18 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
 // @ts-ignore: decorator
 @inline export function START_TABLE0(): usize { return STATE_ADDRESS() + ((offsetof<HeapState>() + AL_MASK) & ~AL_MASK); }
 
-/** The state's address: __heap_base, rounded up to the alignment. */
+/**
+ * Foreign build: the state's address, set once by heap_place (0 until then). A wasm global, unlike
+ * the rest of the state: the foreign build's instance is the only one on its heap.
+ */
+export let foreignBase: usize = 0;
+
+/** Foreign build: sets foreignBase (heap.ts, placeHeap). */
+export function setForeignBase(base: usize): void { foreignBase = base; }
+
+/** The state's address: __heap_base rounded up to the alignment, or where heap_place put it. */
 // @ts-ignore: decorator
-@inline export function STATE_ADDRESS(): usize { return (__heap_base + AL_MASK) & ~AL_MASK; }
+@inline export function STATE_ADDRESS(): usize { return FOREIGN ? foreignBase : (__heap_base + AL_MASK) & ~AL_MASK; }
 /** The state struct. */
 // @ts-ignore: decorator
 @inline export function ST(): HeapState { return changetype<HeapState>(STATE_ADDRESS()); }
@@ -122,10 +132,20 @@ import { AL_MASK, DEBUG, MINIMAL, WORD, Policy, Coalesce } from "./common";
 /** Its bitmap of non-empty classes (7 words), then a word of padding. */
 // @ts-ignore: decorator
 @inline export function SEG_MAP(): usize { return SEG_HEADS() + (<usize>SEG_CLASSES << 2); }
+/** Foreign build: the most gaps a heap may have; past them it grows no more. */
+// @ts-ignore: decorator
+@inline export const GAP_SLOTS: u32 = 8;
+/**
+ * Foreign build: the gaps, internal used blocks over pages that someone else grew (heap.ts,
+ * skipForeign): a word with their count, a word with their bytes (not in usedBytes), then
+ * GAP_SLOTS words with their addresses in address order. The other builds have none.
+ */
+// @ts-ignore: decorator
+@inline export function GAPS(): usize { return SEG_MAP() + 32; }
 /** Where the prologue goes: past the state, on an address ≡ 4 (mod 8). */
 // @ts-ignore: decorator
 @inline export function HEAP_START(): usize {
-  return SEG_MAP() + 32 + WORD;
+  return GAPS() + (FOREIGN ? (2 + <usize>GAP_SLOTS) << 2 : 0) + WORD;
 }
 
 /** The defaults a heap gets when its first call is not heap_configure. */

@@ -6,6 +6,8 @@ const builds = {
   CORE_WASM_BASE64: "wasmalloc.wasm",
   DEBUG_WASM_BASE64: "wasmalloc.debug.wasm",
   SHARED_WASM_BASE64: "wasmalloc.shared.wasm",
+  FOREIGN_WASM_BASE64: "wasmalloc.foreign.wasm",
+  FOREIGN_DEBUG_WASM_BASE64: "wasmalloc.foreign.debug.wasm",
 };
 const out = new URL("../src/generated/", import.meta.url);
 mkdirSync(out, { recursive: true });

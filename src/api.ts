@@ -59,6 +59,21 @@ export interface HeapOptions {
    * @defaultValue true
    */
   cache?: boolean;
+  /**
+   * Put the heap in a `WebAssembly.Memory` that someone else owns (another module's, say an
+   * Emscripten module's), at `heapBase`. The heap takes the memory from `heapBase` to its
+   * current end, clears it, and grows it with `memory.grow` from then on. It never uses pages
+   * that someone else grew: when memory has grown past the heap's own pages, it steps over them
+   * (`stats().foreignBytes`). Anyone else who allocates in the same memory must do the same, so
+   * an sbrk that takes every byte up to the memory's end must not share it. One heap per memory.
+   * Not with `shared`; `debug` works.
+   */
+  memory?: WebAssembly.Memory;
+  /**
+   * With `memory`, and required with it: where the heap's state goes (rounded up to 8), an
+   * INTEGER from 1 to 2^32 − 65536. The heap itself starts about 9 KiB higher.
+   */
+  heapBase?: number;
 }
 
 /** A snapshot of a heap's statistics. All sizes are in bytes. */
@@ -73,7 +88,7 @@ export interface HeapStats {
   usedBytes: number;
   /** Live blocks. */
   usedBlocks: number;
-  /** Bytes in free blocks: extent − prologue − epilogue − usedBytes − guardBytes. */
+  /** Bytes in free blocks: extent − prologue − epilogue − usedBytes − guardBytes − foreignBytes. */
   freeBytes: number;
   /** Free blocks. */
   freeBlocks: number;
@@ -99,6 +114,12 @@ export interface HeapStats {
   quarantinedBlocks: number;
   /** Debug heap: their bytes, counted in usedBytes. */
   quarantinedBytes: number;
+  /**
+   * A heap in memory that someone else owns ({@link HeapOptions.memory}, or a program's heap
+   * from linkProgram): bytes of the extent that lie over pages someone else grew, which the heap
+   * steps over (internal blocks, not in usedBytes or freeBytes). 0 for every other heap.
+   */
+  foreignBytes: number;
 }
 
 /** The first violation {@link Allocator.check} found. */

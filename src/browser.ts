@@ -8,6 +8,8 @@ const urls = {
   release: new URL("../build/wasmalloc.wasm", import.meta.url),
   debug: new URL("../build/wasmalloc.debug.wasm", import.meta.url),
   shared: new URL("../build/wasmalloc.shared.wasm", import.meta.url),
+  foreign: new URL("../build/wasmalloc.foreign.wasm", import.meta.url),
+  "foreign-debug": new URL("../build/wasmalloc.foreign.debug.wasm", import.meta.url),
 };
 
 setWasmSource(async (build) => {

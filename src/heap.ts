@@ -19,14 +19,16 @@ const POLICIES: Readonly<Record<Policy, number>> = { "first-fit": 0, "next-fit":
 /** The core's numbers for each coalescing mode (assembly/common.ts, Coalesce). */
 const COALESCING: Readonly<Record<Coalesce, number>> = { immediate: 0, deferred: 1 };
 /** The options createHeap knows. */
-const OPTION_KEYS = new Set(["policy", "coalesce", "initialPages", "maximumPages", "debug", "captureStacks", "shared", "cache"]);
+const OPTION_KEYS = new Set([
+  "policy", "coalesce", "initialPages", "maximumPages", "debug", "captureStacks", "shared", "cache", "memory", "heapBase",
+]);
 /** heap_block_kind's answers. */
 const BLOCK_KINDS: readonly HeapBlock["kind"][] = ["free", "used", "internal", "quarantined"];
 /** The wasm32 ceiling in pages. */
 export const MAX_PAGES = 65536;
 
 /** Options with every default filled in. */
-interface ResolvedOptions {
+export interface ResolvedOptions {
   policy: Policy;
   coalesce: Coalesce;
   initialPages: number;
@@ -35,6 +37,9 @@ interface ResolvedOptions {
   captureStacks: boolean;
   shared: boolean;
   cache: boolean;
+  /** A memory that someone else owns, and where in it the heap goes (both, or neither). */
+  memory?: WebAssembly.Memory;
+  heapBase: number;
 }
 
 /** A boolean option, or its default; throws TypeError for anything else. */
@@ -71,7 +76,21 @@ export function resolveOptions(options: HeapOptions | undefined): ResolvedOption
   const shared = flag("shared", options.shared, false);
   const cache = flag("cache", options.cache, true);
   if (shared && debug) throw new TypeError("createHeap: a heap cannot be both shared and debug (yet)");
-  return { policy, coalesce, initialPages, maximumPages, debug, captureStacks, shared, cache };
+  const { memory } = options;
+  let heapBase = 0;
+  if (memory !== undefined) {
+    if (!(memory instanceof WebAssembly.Memory)) {
+      throw new TypeError(`createHeap: memory must be a WebAssembly.Memory, got ${describe(memory)}`);
+    }
+    if (shared || (typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer)) {
+      throw new TypeError("createHeap: a heap in a memory of your own cannot be shared; use shared: true without memory");
+    }
+    if (options.heapBase === undefined) throw new TypeError("createHeap: memory needs heapBase, the address where the heap goes");
+    heapBase = integerIn("createHeap", "heapBase", options.heapBase, 1, U32_LIMIT - 65536);
+  } else if (options.heapBase !== undefined) {
+    throw new TypeError("createHeap: heapBase needs memory, the WebAssembly.Memory it is an address in");
+  }
+  return { policy, coalesce, initialPages, maximumPages, debug, captureStacks, shared, cache, memory, heapBase };
 }
 
 /**
@@ -85,6 +104,11 @@ export async function createHeap(options: HeapOptions & { shared: true }): Promi
 export async function createHeap(options?: HeapOptions): Promise<Heap>;
 export async function createHeap(options?: HeapOptions): Promise<Heap | DebugHeap> {
   const resolved = resolveOptions(options);
+  if (resolved.memory) {
+    const core = await instantiateCore(resolved.debug ? "foreign-debug" : "foreign", resolved.memory);
+    placeHeap(core, "createHeap", resolved, 1);
+    return wrapHeap(core, resolved);
+  }
   const memory = resolved.shared
     ? new WebAssembly.Memory({ initial: Math.max(1, resolved.initialPages), maximum: resolved.maximumPages, shared: true })
     : undefined;
@@ -99,6 +123,24 @@ export async function createHeap(options?: HeapOptions): Promise<Heap | DebugHea
   }
   if (resolved.shared) return wrapShared(core, resolved, await coreModule("shared"));
   return resolved.debug ? wrapDebug(core, resolved) : wrapCore(core, resolved);
+}
+
+/**
+ * Sets up a foreign-build core's heap at `options.heapBase` (cleared first when `fresh` is 1)
+ * with the options' policy and limits. Throws HeapError "bad-config" or "out-of-memory".
+ */
+export function placeHeap(core: CoreExports, fn: string, options: ResolvedOptions, fresh: 0 | 1): void {
+  if (core.heap_place(options.heapBase, fresh) !== CoreError.OK) {
+    throw new HeapError("bad-config", `${fn}: cannot place a heap at ${hex(options.heapBase)}: too near the 4 GiB ceiling`);
+  }
+  const rc = core.heap_configure(
+    POLICIES[options.policy], COALESCING[options.coalesce], options.initialPages, options.maximumPages,
+  );
+  if (rc === CoreError.OUT_OF_MEMORY) {
+    throw new HeapError("out-of-memory",
+      `${fn}: no room for the heap at ${hex(options.heapBase)} within ${options.maximumPages} pages (memory has ${core.memory.buffer.byteLength / 65536}, and cannot grow, or has grown past it elsewhere)`);
+  }
+  if (rc !== CoreError.OK) throw new HeapError("bad-config", `${fn}: the core refused the configuration (code ${rc})`);
 }
 
 /** Whether this thread may block in Atomics.wait: not a browser's main thread. */
@@ -136,15 +178,19 @@ export async function attachHeap(handle: SharedHeapHandle, options: { cache?: bo
  * program that embeds the allocator, read by its host. Not part of the package's public API yet.
  */
 export function heapFromExports(core: CoreExports, options: HeapOptions = {}): Heap | DebugHeap {
-  const resolved = resolveOptions(options);
-  return resolved.debug ? wrapDebug(core, resolved) : wrapCore(core, resolved);
+  return wrapHeap(core, resolveOptions(options));
+}
+
+/** The Heap (or DebugHeap, with `debug`) over a core instance whose heap is set up. */
+export function wrapHeap(core: CoreExports, options: ResolvedOptions): Heap | DebugHeap {
+  return options.debug ? wrapDebug(core, options) : wrapCore(core, options);
 }
 
 /**
  * The HeapError for a call the core refused with `code` (not OUT_OF_MEMORY). Debug-heap findings
  * carry the details the core left in heap_error_info.
  */
-function refusal(core: CoreExports, fn: string, code: number, ptr: number): HeapError {
+export function refusal(core: CoreExports, fn: string, code: number, ptr: number): HeapError {
   if (code === CoreError.USE_AFTER_FREE || code === CoreError.HEAP_OVERFLOW) {
     const kind = code === CoreError.USE_AFTER_FREE ? "use-after-free" : "heap-overflow";
     const at = core.heap_error_info(0) >>> 0;
@@ -277,8 +323,10 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
   return heap;
 }
 
+/** The debug prefix: bytes from the core payload to the user pointer (assembly/debug.ts, PREFIX). */
+const DEBUG_PREFIX = 48;
 /** Bytes from a debug block's header to its user pointer: the header and the debug prefix. */
-const DEBUG_OFFSET = 4 + 24;
+const DEBUG_OFFSET = 4 + DEBUG_PREFIX;
 
 /**
  * The debug heap's extras over the same methods: labels and stacks kept per sequence number,
@@ -291,7 +339,7 @@ function wrapDebug(core: CoreExports, options: ResolvedOptions): DebugHeap {
   /** The sequence number in the prefix of the block at `ptr`, or -1 if ptr cannot be one. */
   const seqOf = (ptr: number): number =>
     typeof ptr === "number" && ptr >= DEBUG_OFFSET && ptr <= core.memory.buffer.byteLength - 8 && ptr % 8 === 0
-      ? words().getUint32(ptr - 20, true) : -1;
+      ? words().getUint32(ptr - DEBUG_PREFIX + 4, true) : -1;
   /** Remembers a label or stack for the block at `ptr`, just allocated. */
   /** Checks a label before anything is allocated, so that a bad one costs nothing. */
   const labelled = (fn: string, label: unknown): void => {

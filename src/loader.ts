@@ -14,6 +14,7 @@ export interface CoreExports {
   alignedAlloc(alignment: number, size: number): number;
   usableSize(ptr: number): number;
   heap_configure(policy: number, coalesce: number, initialPages: number, maximumPages: number): number;
+  heap_place(base: number, fresh: number): number;
   heap_check(): number;
   heap_check_address(): number;
   heap_last_error(): number;
@@ -38,8 +39,14 @@ export interface CoreExports {
   heap_detach(): void;
 }
 
-/** Which build: the release core, or the debug heap (assembly/debug.ts). */
-export type CoreBuild = "release" | "debug" | "shared";
+/**
+ * Which build: the release core, the debug heap (assembly/debug.ts), the shared heap, or either
+ * of the first two for memory that someone else owns (imported, placed with heap_place).
+ */
+export type CoreBuild = "release" | "debug" | "shared" | "foreign" | "foreign-debug";
+
+/** Every build, for the sources that must know them all. */
+export const CORE_BUILDS: readonly CoreBuild[] = ["release", "debug", "shared", "foreign", "foreign-debug"];
 
 const compiled: Partial<Record<CoreBuild, Promise<WebAssembly.Module>>> = {};
 
@@ -52,8 +59,11 @@ export type WasmSource = (build: CoreBuild) => Promise<WebAssembly.Module>;
  * can leave them out.
  */
 const embedded: WasmSource = async (build) => {
-  const { CORE_WASM_BASE64, DEBUG_WASM_BASE64, SHARED_WASM_BASE64 } = await import("./generated/wasm.js");
-  const text = build === "debug" ? DEBUG_WASM_BASE64 : build === "shared" ? SHARED_WASM_BASE64 : CORE_WASM_BASE64;
+  const wasm = await import("./generated/wasm.js");
+  const text = {
+    release: wasm.CORE_WASM_BASE64, debug: wasm.DEBUG_WASM_BASE64, shared: wasm.SHARED_WASM_BASE64,
+    foreign: wasm.FOREIGN_WASM_BASE64, "foreign-debug": wasm.FOREIGN_DEBUG_WASM_BASE64,
+  }[build];
   return WebAssembly.compile(decodeBase64(text));
 };
 let source: WasmSource = embedded;
@@ -61,9 +71,7 @@ let source: WasmSource = embedded;
 /** Replaces where compiled modules come from (the browser entry fetches them). Call before createHeap. */
 export function setWasmSource(next: WasmSource): void {
   source = next;
-  delete compiled.release;
-  delete compiled.debug;
-  delete compiled.shared;
+  for (const build of CORE_BUILDS) delete compiled[build];
 }
 
 /** Decodes base64 with atob, which Node 16+ and every browser have. */
@@ -87,8 +95,9 @@ function readString(memory: WebAssembly.Memory, ptr: number): string {
 }
 
 /**
- * A fresh instance of the core, with its own memory, or for the shared build on `memory` (a shared
- * WebAssembly.Memory), from `module` when given. The core aborts only on an overwritten state.
+ * A fresh instance of the core, with its own memory, or for the shared and foreign builds on
+ * `memory` (which they import), from `module` when given. The core aborts only on an overwritten
+ * state (the foreign build, which imports nothing else, traps).
  */
 export async function instantiateCore(build: CoreBuild = "release", memory?: WebAssembly.Memory,
   module?: WebAssembly.Module): Promise<CoreExports> {
@@ -100,7 +109,7 @@ export async function instantiateCore(build: CoreBuild = "release", memory?: Web
   const env: Record<string, unknown> = { abort };
   if (memory) env.memory = memory;
   const { instance } = await instantiate(module ?? await coreModule(build), { env });
-  // The shared build imports its memory instead of exporting it: put it where the rest expects it.
+  // The shared and foreign builds import their memory instead of exporting it: put it where the rest expects it.
   exports = (memory ? { ...instance.exports, memory } : instance.exports) as unknown as CoreExports;
   return exports;
 }

@@ -21,6 +21,7 @@ export const STAT_FIELDS = [
   "allocations",
   "quarantinedBlocks",
   "quarantinedBytes",
+  "foreignBytes",
 ] as const satisfies readonly (keyof HeapStats)[];
 
 /** Reads every statistic through `read(index)`. */
