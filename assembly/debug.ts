@@ -3,14 +3,14 @@
 //
 //  A debug block, inside one core block (whose header and payload are as in block.ts):
 //
-//   core payload q                                  user pointer p = q + 24
+//   core payload q                                  user pointer p = q + 48
 //   │                                               │
 //   ├──────────┬──────────┬──────────┬──────────────┼───────────────────────┬───────────────────┤
 //   │ size     │ seq      │ state    │ front canary │ user bytes            │ tail canary       │
-//   │ (asked)  │ (1, 2,…) │ LIVE or  │ 12 × 0xDE    │ `size` bytes          │ 0xDE from p+size  │
+//   │ (asked)  │ (1, 2,…) │ LIVE or  │ 36 × 0xDE    │ `size` bytes          │ 0xDE from p+size  │
 //   │          │          │ QRNT     │              │ new: 0xD0, freed: 0xDF│ to the block's end│
 //   └──────────┴──────────┴──────────┴──────────────┴───────────────────────┴───────────────────┘
-//   q+0        q+4        q+8        q+12           q+24                    (at least 8 bytes)
+//   q+0        q+4        q+8        q+12           q+48                    (at least 32 bytes)
 //
 // What it adds, each checked at free, realloc and heap_check:
 // - Fills. New payloads are 0xD0 (uninitialised reads stand out), calloc's are 0; freed ones
@@ -20,7 +20,9 @@
 //   the FIFO is full; its fill is verified then, and a byte that changed is a use after free.
 //   A second free of a quarantined block is a double free.
 // - Canaries. The tail canary starts at p + size exactly, not at the rounded size, so a write
-//   one byte past the request is caught; the front canary catches writes just before p.
+//   one byte past the request is caught; the front canary catches writes just before p. Both
+//   span more than 32 bytes, so that a write 32 bytes before p or past the request's last byte
+//   lands in them, not in a neighbour.
 // - Sequence numbers for leak reports: heap_debug_next walks the live blocks.
 // realloc always moves, so a stale pointer to the old block lands in quarantine.
 
@@ -41,13 +43,13 @@ import { QUARANTINE, QUARANTINE_SLOTS, ST } from "./state";
 @inline export const FILL_CANARY: u8 = 0xDE;
 /** Bytes between the core payload and the user pointer: size, seq, state, front canary. */
 // @ts-ignore: decorator
-@inline export const PREFIX: usize = 24;
+@inline export const PREFIX: usize = 48;
 /** Where the front canary starts in the prefix. */
 // @ts-ignore: decorator
 @inline const FRONT: usize = 12;
 /** The tail canary is at least this long. */
 // @ts-ignore: decorator
-@inline const MIN_TAIL: usize = 8;
+@inline const MIN_TAIL: usize = 32;
 /** State word of a live block ("LIVE"). */
 // @ts-ignore: decorator
 @inline const LIVE: u32 = 0x4556494C;
@@ -174,7 +176,7 @@ export function debugCalloc(count: usize, size: usize): usize {
   return debugAllocate(<usize>total, true);
 }
 
-/** Aligned allocation: the user pointer, 24 bytes into the core payload, is the aligned one. */
+/** Aligned allocation: the user pointer, PREFIX bytes into the core payload, is the aligned one. */
 export function debugAligned(align: usize, n: usize): usize {
   ensureHeap();
   ST().lastError = ErrorCode.OK;
