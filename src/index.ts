@@ -1,5 +1,7 @@
 // wasmalloc: a boundary-tag malloc/free on WebAssembly linear memory.
 export { attachHeap, createHeap } from "./heap.js";
+export { linkProgram } from "./program.js";
+export type { LinkedProgram, ProgramOptions } from "./program.js";
 export { HeapError } from "./errors.js";
 export type { HeapErrorCode } from "./errors.js";
 export { INVARIANTS } from "./invariants.js";
