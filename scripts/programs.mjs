@@ -8,7 +8,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync, openSync, closeSync, readFileSync, rmSync, mkdtempSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -35,7 +35,7 @@ export const SECURITY_SIZES = [8, 4096, 262144];
 export async function unavailable() {
   if (!existsSync(PROGRAMS)) return `${PROGRAMS} is missing`;
   try {
-    await run("clang", ["--version"]);
+    await run("clang", ["--version"], { env: CLANG_ENV });
   } catch {
     return "clang is not installed (apt-get install clang lld wasi-libc libclang-rt-dev-wasm32; CI installs them)";
   }
@@ -50,10 +50,19 @@ function stale(out, inputs) {
   return inputs.some((f) => statSync(f).mtimeMs > t);
 }
 
+/**
+ * PATH without node_modules/.bin: clang runs any wasm-opt it finds on PATH after linking, and
+ * under npm that is binaryen's, in JS (slow, and the builds would differ from the README's lines).
+ */
+const CLANG_ENV = {
+  ...process.env,
+  PATH: (process.env.PATH ?? "").split(delimiter).filter((d) => !d.includes(`node_modules${sep}.bin`)).join(delimiter),
+};
+
 /** Runs clang in `cwd` unless `out` is up to date. */
 async function clang(cwd, args, out, inputs) {
   if (!stale(out, [...inputs.map((f) => join(cwd, f)), SHIM, SHIM_HEADER])) return;
-  await run("clang", [...args, "-o", out], { cwd, maxBuffer: 1 << 24 });
+  await run("clang", [...args, "-o", out], { cwd, maxBuffer: 1 << 24, env: CLANG_ENV });
 }
 
 /** The security programs (C only: the .cc ones need a C++ library for wasm), by name. */
