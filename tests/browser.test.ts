@@ -75,6 +75,28 @@ describe.skipIf(!have && !inCI)("the demo page in headless Chromium", () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it("a C program built with the shim runs through linkProgram in the page, and a double free stops it with a HeapError", async () => {
+    // Built by scripts/programs.mjs (npm test's pretest) when clang is there; CI installs it.
+    if (!existsSync(`${root}build/programs/list-wasmalloc.wasm`)) {
+      if (inCI) throw new Error("CI must build build/programs/list-wasmalloc.wasm (npm run build:programs)");
+      console.warn("skipping the C program in the browser: build/programs/list-wasmalloc.wasm is not built (it needs clang)");
+      return;
+    }
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${url}/tests/fixtures/program.html`);
+    await page.waitForFunction(() => (window as unknown as { __program?: unknown }).__program !== undefined, null, { timeout: 20_000 });
+    const result = await page.evaluate(() => (window as unknown as { __program: Record<string, unknown> }).__program);
+    expect(result).toEqual({
+      sum: 249_500 + 2000,
+      usedBlocks: 0,
+      check: null,
+      refused: { name: "HeapError", code: "double-free", message: expect.stringMatching(/^free\(\d+ \(0x[0-9a-f]+\)\): the block at this address is already free/) },
+    });
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it("a typed command that fails shows its error on the page", async () => {
     const page = await browser.newPage();
     await page.goto(`${url}/demo/`);
