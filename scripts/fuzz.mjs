@@ -55,7 +55,38 @@ async function round(index, ops) {
   const cfg = CONFIGS[int(CONFIGS.length)];
   const shapeName = Object.keys(SHAPES)[int(4)];
   const shape = SHAPES[shapeName];
-  const heap = await createHeap({ ...cfg, maximumPages: 4096 });
+  // One round in four puts the heap in a memory of its own making's caller (createHeap({ memory,
+  // heapBase })), whose bytes below heapBase, and the pages that "someone else" grows now and
+  // then during the round, must come out as they were.
+  const foreign = int(4) === 0;
+  const memory = foreign ? new WebAssembly.Memory({ initial: 1 + int(4), maximum: 4096 }) : undefined;
+  const heapBase = 1024 + 8 * int(2000);
+  const theirs = [];                        // [from, to, byte]: memory that is not the heap's
+  if (memory) {
+    new Uint8Array(memory.buffer).fill(0xA5);
+    theirs.push([0, heapBase, 0xA5]);
+  }
+  const heap = await createHeap(foreign ? { ...cfg, maximumPages: 4096, memory, heapBase } : { ...cfg, maximumPages: 4096 });
+  /**
+   * Someone else grows the memory by 1–3 pages and fills them: at most 6 times a round, since a
+   * heap steps over at most 8 such runs of pages and then stops growing.
+   */
+  const othersGrow = () => {
+    const pages = 1 + int(3);
+    if (theirs.length > 6 || memory.buffer.byteLength / 65536 + pages > 4000) return;
+    const at = memory.grow(pages) * 65536;
+    const byte = 1 + int(255);
+    new Uint8Array(memory.buffer, at, pages * 65536).fill(byte);
+    theirs.push([at, at + pages * 65536, byte]);
+  };
+  const othersIntact = () => {
+    for (const [from, to, byte] of theirs) {
+      const bytes = new Uint8Array(memory.buffer, from, to - from);
+      for (let a = 0; a < bytes.length; a += 61) if (bytes[a] !== byte) return `byte ${from + a}, outside the heap, was written`;
+      if (bytes[bytes.length - 1] !== byte) return `byte ${to - 1}, outside the heap, was written`;
+    }
+    return null;
+  };
   const live = [];                          // [ptr, size, stamp]
   // A fixed pool and an arena on the same heap, used by one operation in eight.
   const objectSize = 1 + int(300);
@@ -77,17 +108,19 @@ async function round(index, ops) {
    * What a failed call must leave as it was (taken only around large requests, which may fail).
    * Under deferred coalescing a failed search runs the merge pass first, which changes the count
    * and sizes of free blocks but not the free bytes; the debug heap empties its quarantine before
-   * it fails, which frees blocks that were no longer the user's.
+   * it fails, which frees blocks that were no longer the user's. In someone else's memory, a
+   * request that must grow the heap first steps over the pages others grew (a gap), which
+   * stays: the extent and foreignBytes are left out there.
    */
   const snapshot = () => {
     const st = heap.stats();
-    const mine = { extent: st.extent, guardBytes: st.guardBytes, peakUsedBytes: st.peakUsedBytes,
+    const mine = { extent: foreign ? 0 : st.extent, guardBytes: st.guardBytes, peakUsedBytes: st.peakUsedBytes,
       userBytes: st.usedBytes - st.quarantinedBytes, userBlocks: st.usedBlocks - st.quarantinedBlocks };
     if (cfg.debug) return JSON.stringify(mine);
-    if (cfg.coalesce === "deferred") return JSON.stringify({ ...mine, freeBytes: st.freeBytes });
+    if (cfg.coalesce === "deferred" || foreign) return JSON.stringify({ ...mine, freeBytes: foreign ? 0 : st.freeBytes });
     return JSON.stringify({ ...mine, freeBytes: st.freeBytes, freeBlocks: st.freeBlocks, largestFree: st.largestFree });
   };
-  const where = () => `round ${index} (${cfg.policy}, ${cfg.coalesce}${cfg.debug ? ", debug" : ""}, ${shapeName})`;
+  const where = () => `round ${index} (${cfg.policy}, ${cfg.coalesce}${cfg.debug ? ", debug" : ""}${foreign ? `, in someone else's memory at ${heapBase}` : ""}, ${shapeName})`;
   const sum = shape.w.reduce((a, b) => a + b, 0);
   for (let i = 0; i < ops; i++) {
     try {
@@ -98,6 +131,7 @@ async function round(index, ops) {
     }
   }
   function step(i) {
+    if (foreign && int(3000) === 0) othersGrow();
     if (int(8) === 0) return poolStep(i);
     let r = int(sum);
     let op = 0;
@@ -137,6 +171,8 @@ async function round(index, ops) {
     if ((i + 1) % checkEvery === 0 || index === checkRound) {
       const v = heap.check();
       if (v) throw new Failure(`${where()}, op ${i}: ${v.message}`);
+      const spoiled = memory ? othersIntact() : null;
+      if (spoiled) throw new Failure(`${where()}, op ${i}: ${spoiled}`);
     }
   }
   /** One operation on the pool or the arena: alloc, free, arena alloc or arena reset. */
@@ -183,6 +219,8 @@ async function round(index, ops) {
   }
   const v = heap.check();
   if (v) throw new Failure(`${where()}, after freeing everything: ${v.message}`);
+  const spoiled = memory ? othersIntact() : null;
+  if (spoiled) throw new Failure(`${where()}, at the end: ${spoiled}`);
   const st = heap.stats();
   if (st.usedBytes !== st.quarantinedBytes) throw new Failure(`${where()}: ${st.usedBytes} bytes still in use after freeing everything`);
 }
