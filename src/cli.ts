@@ -64,6 +64,35 @@ const USAGE = `usage:
   wasmalloc map <trace.rep> [--at <op>] [-o heap.svg] [--policy P] [--coalesce C] [--debug]
   wasmalloc plot <trace.rep> [-o plot.svg] [--samples N] [--policy P] [--coalesce C] [--debug]`;
 
+/** What `wasmalloc --help` prints: the usage, and what each command and option does. */
+const HELP = `wasmalloc: a boundary-tag malloc/free for WebAssembly, and tools to compare allocators.
+
+${USAGE}
+  wasmalloc --help | -h | help            this text
+  wasmalloc --version | -v                the package's version
+
+commands:
+  demo      where each placement policy puts the same requests
+  compare   every policy, the JS pool and the peers found (TLSF, @thi.ng/malloc) on the bundled workloads
+  replay    replays Malloc Lab .rep traces: utilization and speed per allocator
+  map       an SVG picture of the heap after a trace's first --at operations
+  plot      an SVG chart of extent and live bytes over a trace
+
+options:
+  --policy P     first-fit (the tools' default), next-fit, best-fit, segregated (createHeap's default); replay also takes all
+  --coalesce C   immediate or deferred
+  --debug        the debug heap
+  --peers LIST   replay: tlsf, thi.ng, js-pool, or all
+  --json         replay: results as JSON
+  --at N         map: operations to run first (default: all)
+  --samples N    plot: points on the chart (default 400)
+  -o FILE        map, plot: where the SVG goes`;
+
+/** The package's version, from its package.json. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
+
 /** A usage error: printed with the usage, exit code 2. */
 class UsageError extends Error {}
 
@@ -252,8 +281,10 @@ async function compare(): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === "demo") await demo();
-    else if (command === "compare" || command === undefined) await compare();
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") console.log(HELP);
+    else if (command === "--version" || command === "-v") console.log(version());
+    else if (command === "demo") await demo();
+    else if (command === "compare") await compare();
     else if (command === "replay") await replayCommand(rest);
     else if (command === "map") await map(rest);
     else if (command === "plot") await plot(rest);

@@ -1,7 +1,7 @@
 // wasmalloc replay and wasmalloc compare, as a user runs them; and the replay tool checked
 // against the published figures for the peers on the Malloc Lab default suite.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,6 +11,20 @@ const cli = (...args: string[]): string => execFileSync(process.execPath, ["dist
 const dir = mkdtempSync(join(tmpdir(), "wasmalloc-replay-"));
 const small = join(dir, "small.rep");
 writeFileSync(small, "0\n4\n6\n1\na 0 10\na 1 20\na 2 30\nf 1\na 3 100\nr 0 200\n");
+
+describe("the CLI's help", () => {
+  it("--help, -h, help and no command print the usage with every command and option; --version the version", () => {
+    for (const args of [["--help"], ["-h"], ["help"], []]) {
+      const out = cli(...args);
+      for (const word of ["demo", "compare", "replay", "map", "plot", "--policy", "--coalesce", "--peers", "--samples", "--at"]) {
+        expect(out).toContain(word);
+      }
+    }
+    const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    expect(cli("--version").trim()).toBe(version);
+    expect(cli("-v").trim()).toBe(version);
+  });
+});
 
 describe("wasmalloc replay", () => {
   it("measures and verifies every policy, as JSON", () => {
