@@ -20,7 +20,7 @@ import {
 import { findBestFit } from "./fit/best";
 import { findFirstFit } from "./fit/first";
 import { findNextFit } from "./fit/next";
-import { classOf, findSegFit, findSegFitInline, segInsert, segRemove, segSetup } from "./fit/segregated";
+import { classOf, findSegCovered, findSegFit, findSegFitInline, segInsert, segRemove, segSetup } from "./fit/segregated";
 import {
   COALESCING, DEFAULT_COALESCE, DEFAULT_POLICY, GAP_SLOTS, GAPS, HEAP_START, HeapState, POLICY, SENTINEL, ST, STATE_MAGIC,
   START_TABLE0, START_WINDOWS0, STATE_ADDRESS, foreignBase, setForeignBase,
@@ -632,6 +632,20 @@ export function allocate(n: usize): usize {
 }
 
 /**
+ * A free block of at least `size` bytes whose start the start table covers, or 0: where malloc
+ * turns when the table cannot grow to cover the block its policy picked. Walks the free blocks
+ * (a rare path, at the heap's limit); under segregated fits, the classes from the request's up.
+ */
+function findCoveredFit(size: usize): usize {
+  if (POLICY() == Policy.SEGREGATED) return findSegCovered(size);
+  const s = SENTINEL();
+  for (let b = NEXT(s); b != s; b = NEXT(b)) {
+    if (SIZE(b) >= size && isCoveredAt(b)) return b;
+  }
+  return 0;
+}
+
+/**
  * malloc's rare paths, given the free block `b` (or 0) that the search found: deferred
  * coalescing, covering a free block's space with the start table before a split may put a
  * block start in it, and growing the heap.
@@ -642,8 +656,11 @@ function allocateSlow(size: usize, seg: bool, b: usize): usize {
     if (!coverTo(<u64>(b + SIZE(b) - size + AL_SIZE))) {
       // No room for the table's chunk, even at the heap's end: split b at its low end when the
       // table covers its start (the free rest needs no cover); a block whose start it does not
-      // cover cannot become a used block.
-      b = isCoveredAt(b) ? place(b, size, false) : 0;
+      // cover cannot become a used block, so another one that fits and whose start it covers
+      // takes the request. (The minimal build, for size, gives up: its table can only fail to
+      // grow at the 4 GiB ceiling.)
+      if (!MINIMAL && !isCoveredAt(b)) b = findCoveredFit(size);
+      b = b != 0 && isCoveredAt(b) ? place(b, size, false) : 0;
       break;
     }
     b = findOrMerge(size);                  // the table's new chunk may have taken b, its old one freed

@@ -82,3 +82,24 @@ describe("no internal block keeps an emptied heap from serving a request that fi
     expect(heap.check()).toBeNull();
   });
 });
+
+describe("a request that a free block can take is served, even when the start table cannot grow", () => {
+  // Found by the fuzz (seed 20261133, round 77, best fit near maximumPages): the policy picked a
+  // free block past the table's cover (the tail of a block that grew in place and shrank), the
+  // table had no room to grow over it, and malloc returned 0 while a covered block fitted.
+  it.each(CONFIGS.filter((c) => c.coalesce === "immediate"))("$policy", async ({ policy }) => {
+    const KiB = 1024;
+    const heap = await createHeap({ policy, maximumPages: 48 });
+    const x = heap.malloc(20 * KiB);        // its block will be free, with its start covered
+    heap.malloc(16);
+    const a = heap.malloc(900 * KiB);       // starts within the first 1 MiB, the table's cover
+    expect(heap.realloc(a, 3040 * KiB)).toBe(a);   // grows in place to near the limit, past the cover
+    expect(heap.realloc(a, 3023 * KiB)).toBe(a);   // its free tail (17 KiB) starts past the cover
+    heap.free(x);
+    const limit = 48 * 65536 - heap.stats().heapStart - heap.stats().extent;
+    expect(limit).toBeLessThan(8 * KiB);    // no room left for the table's chunk at the heap's end
+    const p = heap.malloc(16 * KiB);
+    expect(p).toBe(x);
+    expect(heap.check()).toBeNull();
+  });
+});

@@ -14,6 +14,7 @@
 import { NEXT, PREV, SETNEXT, SETPREV, SIZE } from "../block";
 import { MINIMAL } from "../common";
 import { SEG_CLASSES, SEG_HEADS, SEG_MAP, ST } from "../state";
+import { isCoveredAt } from "../starts";
 
 /** Words of the bitmap of non-empty classes. */
 // @ts-ignore: decorator
@@ -134,6 +135,19 @@ export function findSegFit(size: usize): usize {
   }
   const next = nextClass(c + 1);
   return next < SEG_CLASSES ? bestIn(next, size) : 0;
+}
+
+/**
+ * The first free block of at least `size` bytes whose start the start table covers, from the
+ * request's class up, or 0 (heap.ts, findCoveredFit).
+ */
+export function findSegCovered(size: usize): usize {
+  for (let c = nextClass(classOf(size)); c < SEG_CLASSES; c = nextClass(c + 1)) {
+    for (let b = HEAD(c); b != 0; b = NEXT(b)) {
+      if (SIZE(b) >= size && isCoveredAt(b)) return b;
+    }
+  }
+  return 0;
 }
 
 /** The largest free block: the largest in the highest non-empty class. */
