@@ -1,8 +1,10 @@
 // Instructions per operation inside wasm, counted by valgrind's callgrind: the same count for the
-// same binary and input however busy the machine is, so that two designs can be compared where
-// timings are too noisy. For each trace and each module (the same replay loop as bench:real's
-// inside-wasm replays), it counts node replaying the trace once and three times, takes the
-// difference per replay, and subtracts the same for a loop that allocates nothing.
+// same binary and input however busy the machine is, within a few instructions per operation (V8's
+// own work varies a little from run to run), so that two designs can be compared where timings
+// are too noisy. For each trace and each module (the same replay loop as bench:real's inside-wasm
+// replays), it counts node replaying the trace once and five times, with a full collection before
+// each replay, takes the difference per replay, and subtracts the same for a loop that allocates
+// nothing.
 //
 //   npm run bench:instructions                                  (python-lru and jq-json)
 //   npm run bench:instructions -- --trace awk-gsub --module build/bench/inwasm-unchecked.wasm
@@ -22,24 +24,18 @@ const shared = fileURLToPath(new URL("../../shared/", import.meta.url));
 if (process.argv[2] === "--replay") {
   // Driver mode, under valgrind: replay trace `name` `reps` times with `file`'s module.
   const [, , , file, name, reps] = process.argv;
-  const { parseTrace, OP_ALLOC, OP_FREE } = await import("../dist/trace.js");
+  const { parseTrace } = await import("../dist/trace.js");
+  const { writeTrace } = await import("./inwasm-trace.mjs");
   const path = `${shared}traces/real/${name}.rep.gz`;
   const trace = parseTrace(gunzipSync(readFileSync(path)).toString("utf8"));
-  const KIND = { [OP_ALLOC]: 0, [OP_FREE]: 1 };
-  const mod = await WebAssembly.compile(readFileSync(file));
+  // Synchronous, with a full collection before each replay, so that no collection or timer
+  // falls inside one replay in one count and not in another.
+  const mod = new WebAssembly.Module(readFileSync(file));
   for (let r = 0; r < Number(reps); r++) {
-    const { exports } = await WebAssembly.instantiate(mod, { env: { abort() { throw new Error("abort"); } } });
-    const n = trace.kinds.length;
-    const ops = exports.alloc(n * 12) >>> 0;
-    const ptrs = exports.alloc(trace.numIds * 4) >>> 0;
-    const words = new Uint32Array(exports.memory.buffer, ops, n * 3);
-    for (let i = 0; i < n; i++) {
-      words[3 * i] = KIND[trace.kinds[i]] ?? 2;
-      words[3 * i + 1] = trace.ids[i];
-      words[3 * i + 2] = trace.sizes[i];
-    }
-    new Uint32Array(exports.memory.buffer, ptrs, trace.numIds).fill(0);
-    exports.replay(ops, n, ptrs);
+    const { exports } = new WebAssembly.Instance(mod, { env: { abort() { throw new Error("abort"); } } });
+    const args = writeTrace(exports, trace, file);
+    globalThis.gc();
+    exports.replay(...args);
   }
   process.exit(0);
 }
@@ -67,14 +63,14 @@ if (!existsSync(`${shared}traces/real`)) {
 /** Instructions callgrind counts for node replaying `name` `reps` times with `file`. */
 async function count(file, name, reps) {
   const { stderr } = await run("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath,
-    "--single-threaded", "--no-liftoff", here, "--replay", fileURLToPath(new URL(file, root)), name, String(reps)],
+    "--single-threaded", "--no-liftoff", "--expose-gc", here, "--replay", fileURLToPath(new URL(file, root)), name, String(reps)],
   { maxBuffer: 1 << 26 });
   const m = /Collected : (\d+)/.exec(stderr);
   if (!m) throw new Error(`callgrind gave no count for ${file} on ${name}:\n${stderr.slice(-2000)}`);
   return Number(m[1]);
 }
-/** Instructions of one replay, the loop's own included. */
-const perReplay = async (file, name) => ((await count(file, name, 3)) - (await count(file, name, 1))) / 2;
+/** Instructions of one replay, the loop's own included: (5 replays - 1 replay) / 4. */
+const perReplay = async (file, name) => ((await count(file, name, 5)) - (await count(file, name, 1))) / 4;
 
 console.log(`bench:instructions, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}: instructions per operation, the replay loop's own left out`);
 console.log(`\n| trace | ${modules.map((m) => m.split("/").pop()).join(" | ")} |`);

@@ -30,9 +30,10 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import { gunzipSync } from "node:zlib";
-import { OP_ALLOC, OP_FREE, parseTrace } from "../dist/trace.js";
+import { parseTrace } from "../dist/trace.js";
 import { replay } from "../dist/replay.js";
 import { C_PEERS, makeAllocator } from "./peers.mjs";
+import { writeTrace } from "./inwasm-trace.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -66,7 +67,6 @@ let suites = [
 if (PICK) suites = suites.filter((s) => PICK.split(",").some((p) => s.name.startsWith(p)));
 
 // ─── Inside wasm ────────────────────────────────────────────────────────────────────────────────
-const KIND = { [OP_ALLOC]: 0, [OP_FREE]: 1 };   // the peers' convention: 0 malloc, 1 free, 2 realloc
 const wasmFiles = {
   wasmalloc: new URL("../build/peers/inwasm-wasmalloc.wasm", import.meta.url),
   tlsf: new URL("../build/peers/inwasm-tlsf.wasm", import.meta.url),
@@ -80,20 +80,10 @@ for (const [name, file] of Object.entries(wasmFiles)) wasmModules[name] = await 
 /** One replay of `trace` inside a fresh instance of `name`'s module: milliseconds. */
 async function inWasm(name, trace) {
   const { exports } = await WebAssembly.instantiate(wasmModules[name], { env: { abort() { throw new Error(`${name}: abort`); } } });
-  const n = trace.kinds.length;
-  const ops = exports.alloc(n * 12) >>> 0;
-  const ptrs = exports.alloc(trace.numIds * 4) >>> 0;
-  if (ops === 0 || ptrs === 0) throw new Error(`${name}: no room for the trace`);
-  const words = new Uint32Array(exports.memory.buffer, ops, n * 3);
-  for (let i = 0; i < n; i++) {
-    words[3 * i] = KIND[trace.kinds[i]] ?? 2;
-    words[3 * i + 1] = trace.ids[i];
-    words[3 * i + 2] = trace.sizes[i];
-  }
-  new Uint32Array(exports.memory.buffer, ptrs, trace.numIds).fill(0);
+  const args = writeTrace(exports, trace, name);
   collect();
   const t0 = performance.now();
-  exports.replay(ops, n, ptrs);
+  exports.replay(...args);
   return performance.now() - t0;
 }
 

@@ -1,0 +1,30 @@
+// A trace laid out for a replay inside wasm, in the peers' convention (../shared/peers): `count`
+// triples of i32 (0 malloc, 1 free, 2 realloc; id; size) and one pointer slot per id, both in
+// memory from the module's own `alloc` export. Used by bench/real.mjs and bench/instructions.mjs.
+import { OP_ALLOC, OP_FREE } from "../dist/trace.js";
+
+const KIND = { [OP_ALLOC]: 0, [OP_FREE]: 1 };
+
+/** Each trace's triples, made once, so that every replay copies the same words in one call. */
+const laidOut = new WeakMap();
+
+/** Writes `trace` into the memory of an instance with `alloc`; returns replay()'s arguments. */
+export function writeTrace(exports, trace, name = "the module") {
+  const n = trace.kinds.length;
+  let words = laidOut.get(trace);
+  if (!words) {
+    words = new Uint32Array(n * 3);
+    for (let i = 0; i < n; i++) {
+      words[3 * i] = KIND[trace.kinds[i]] ?? 2;
+      words[3 * i + 1] = trace.ids[i];
+      words[3 * i + 2] = trace.sizes[i];
+    }
+    laidOut.set(trace, words);
+  }
+  const ops = exports.alloc(n * 12) >>> 0;
+  const ptrs = exports.alloc(trace.numIds * 4) >>> 0;
+  if (ops === 0 || ptrs === 0) throw new Error(`${name}: no room for the trace`);
+  new Uint32Array(exports.memory.buffer, ops, n * 3).set(words);
+  new Uint32Array(exports.memory.buffer, ptrs, trace.numIds).fill(0);
+  return [ops, n, ptrs];
+}
