@@ -25,6 +25,16 @@ describe("the built package", () => {
     expect(result.used).toBe(0);
   });
 
+  it("require('wasmalloc') works from CommonJS (Node 20.19 and later load ES modules with require; engines says so)", () => {
+    const script = `
+      const { createHeap, linkProgram } = require("wasmalloc");
+      createHeap().then((heap) => console.log(JSON.stringify({ p: heap.malloc(10), link: typeof linkProgram })));
+    `;
+    const out = execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual({ p: expect.any(Number), link: "function" });
+    expect(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).engines.node).toBe(">=20.19");
+  });
+
   it("the entry points at built JavaScript, not TypeScript", async () => {
     const pkg = JSON.parse(execFileSync(process.execPath, ["-p", "JSON.stringify(require('./package.json'))"], { cwd: root, encoding: "utf8" }));
     expect(pkg.exports["."].default).toMatch(/^\.\/dist\/.*\.js$/);
