@@ -31,7 +31,9 @@
 //  U: this block is used.   L: the block to the left is used.
 //  bit 2: 0 on a free block; on a used block, that it is not the user's to free:
 //    I (plain builds): an internal block, one the user was never given (a pool's or arena's
-//      descriptor or chunk): free, realloc and usableSize refuse it as an invalid pointer.
+//      descriptor or chunk; in the foreign build, a gap over pages that someone else grew, whose
+//      header and last 8 bytes alone are the heap's): free, realloc and usableSize refuse it as an
+//      invalid pointer.
 //    C (shared build): a used block waiting in a worker's cache (shared.ts), so that freeing it
 //      again is still a double free; internal blocks carry it too, and are refused the same way.
 //
