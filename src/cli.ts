@@ -96,6 +96,12 @@ function version(): string {
 /** A usage error: printed with the usage, exit code 2. */
 class UsageError extends Error {}
 
+/** A plot's --samples: at least 2 points make a line. */
+function atLeastTwo(samples: number): number {
+  if (samples < 2) throw new UsageError(`--samples takes an integer of 2 or more, got ${samples}`);
+  return samples;
+}
+
 /** Parses a map or plot command line. */
 function traceCommand(args: string[]): { file: string; out: string; at?: number; samples: number; options: HeapOptions } {
   const { values, positionals } = parseArgs({
@@ -111,6 +117,9 @@ function traceCommand(args: string[]): { file: string; out: string; at?: number;
     },
   });
   if (positionals.length !== 1) throw new UsageError("give exactly one trace file");
+  if (!existsSync(positionals[0]) || statSync(positionals[0]).isDirectory()) {
+    throw new UsageError(`no such trace file: ${positionals[0]}`);
+  }
   const count = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     if (!/^\d+$/.test(v)) throw new UsageError(`--${name} takes a non-negative integer, got ${JSON.stringify(v)}`);
@@ -120,7 +129,7 @@ function traceCommand(args: string[]): { file: string; out: string; at?: number;
     file: positionals[0],
     out: values.out ?? "",
     at: count("at", values.at),
-    samples: Math.max(2, count("samples", values.samples) ?? 400),
+    samples: atLeastTwo(count("samples", values.samples) ?? 400),
     options: { policy: values.policy as Policy, coalesce: values.coalesce as Coalesce, debug: values.debug },
   };
 }
@@ -284,7 +293,10 @@ async function main(argv: string[]): Promise<number> {
     if (command === undefined || command === "--help" || command === "-h" || command === "help") console.log(HELP);
     else if (command === "--version" || command === "-v") console.log(version());
     else if (command === "demo") await demo();
-    else if (command === "compare") await compare();
+    else if (command === "compare") {
+      if (rest.length > 0) throw new UsageError(`compare takes no arguments, got ${rest.map((a) => JSON.stringify(a)).join(" ")}`);
+      await compare();
+    }
     else if (command === "replay") await replayCommand(rest);
     else if (command === "map") await map(rest);
     else if (command === "plot") await plot(rest);

@@ -24,6 +24,24 @@ describe("the CLI's help", () => {
     expect(cli("--version").trim()).toBe(version);
     expect(cli("-v").trim()).toBe(version);
   });
+
+  it("refuses what it would otherwise take silently, with a message and the usage", () => {
+    const fails = (...args: string[]): string => {
+      try {
+        execFileSync(process.execPath, ["dist/cli.js", ...args], { cwd: root, stdio: "pipe" });
+      } catch (e) {
+        return String((e as { stderr: Buffer }).stderr);
+      }
+      throw new Error(`wasmalloc ${args.join(" ")} did not fail`);
+    };
+    expect(fails("compare", "extra")).toMatch(/compare takes no arguments/);
+    expect(fails("compare", "--json")).toMatch(/compare takes no arguments/);
+    expect(fails("map", "/nope.rep")).toMatch(/^wasmalloc: no such trace file: \/nope\.rep/);
+    expect(fails("plot", "/nope.rep")).toMatch(/no such trace file/);
+    const trace = join(dir, "tiny.rep");
+    writeFileSync(trace, "20000\n1\n2\n1\na 0 100\nf 0\n");
+    expect(fails("plot", trace, "--samples", "0")).toMatch(/--samples takes an integer of 2 or more, got 0/);
+  });
 });
 
 describe("wasmalloc replay", () => {
