@@ -69,16 +69,31 @@ function play() {
 function command(text) {
   const [verb, ...args] = text.trim().split(/\s+/);
   const { heap } = state;
-  const ptrOf = (a) => (state.named.has(a) ? state.named.get(a) : Number(a));
-  const remember = (p) => {
+  /** A block's name (t1, t2, …) or an address; anything else is refused here, not passed on as NaN. */
+  const ptrOf = (a) => {
+    if (state.named.has(a)) return state.named.get(a);
+    if (/^(0x[0-9a-f]+|\d+)$/i.test(a ?? "")) return Number(a);
+    throw new Error(a === undefined ? `${verb} needs a block: a name such as t1, or an address`
+      : /^t\d+$/.test(a) ? `unknown name ${a}: it was never given, or was freed` : `${JSON.stringify(a)} is neither a name (t1, t2, …) nor an address`);
+  };
+  /** A size: a non-negative integer, written out. */
+  const sizeOf = (a) => {
+    if (!/^\d+$/.test(a ?? "")) throw new Error(a === undefined ? `${verb} needs a size in bytes` : `${JSON.stringify(a)} is not a size in bytes`);
+    return Number(a);
+  };
+  const remember = (p, n) => {
+    if (p === 0) return `out of memory: no block of ${n} bytes (nothing was named)`;
     const name = `t${++state.counter}`;
     state.named.set(name, p);
     return `${name} = ${p}`;
   };
-  if (verb === "malloc") return remember(heap.malloc(Number(args[0])));
-  if (verb === "calloc") return remember(heap.calloc(Number(args[0]), Number(args[1])));
+  if (verb === "malloc") { const n = sizeOf(args[0]); return remember(heap.malloc(n), n); }
+  if (verb === "calloc") { const c = sizeOf(args[0]); const n = sizeOf(args[1]); return remember(heap.calloc(c, n), c * n); }
   if (verb === "realloc") {
-    const p = heap.realloc(ptrOf(args[0]), Number(args[1]));
+    const old = ptrOf(args[0]);
+    const n = sizeOf(args[1]);
+    const p = heap.realloc(old, n);
+    if (p === 0) return `out of memory: ${args[0]} stays as it was`;
     if (state.named.has(args[0])) state.named.set(args[0], p);
     return `${args[0]} = ${p}`;
   }

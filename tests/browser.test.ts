@@ -104,5 +104,18 @@ describe.skipIf(!have && !inCI)("the demo page in headless Chromium", () => {
     await page.fill("#cmd", "free 12345");
     await page.click("#command button");
     await expect.poll(() => page.textContent("#error")).toMatch(/invalid-pointer|not the address of a live block/);
+    // Bad names and sizes are refused in words, and a request the heap cannot serve says so.
+    for (const [cmd, says] of [
+      ["free t99", /unknown name t99/],
+      ["malloc abc", /"abc" is not a size in bytes/],
+      ["realloc banana 10", /"banana" is neither a name/],
+    ] as const) {
+      await page.fill("#cmd", cmd);
+      await page.click("#command button");
+      await expect.poll(() => page.textContent("#error")).toMatch(says);
+    }
+    await page.fill("#cmd", "malloc 99999999999");
+    await page.click("#command button");
+    await expect.poll(() => page.textContent("#log")).toMatch(/out of memory: no block of 99999999999 bytes/);
   }, 60_000);
 });
