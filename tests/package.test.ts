@@ -35,6 +35,30 @@ describe("the built package", () => {
     expect(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).engines.node).toBe(">=20.19");
   });
 
+  it("every wasm subpath resolves from plain Node, and the README's three lines instantiate the release build", () => {
+    const script = `
+      import { readFile } from "node:fs/promises";
+      const out = {};
+      for (const sub of ["wasm", "wasm/debug", "wasm/min", "wasm/shared", "wasm/foreign", "wasm/foreign-debug"]) {
+        const mod = await WebAssembly.compile(await readFile(new URL(import.meta.resolve("wasmalloc/" + sub))));
+        out[sub] = WebAssembly.Module.imports(mod).map((i) => i.module + "." + i.name).sort().join(",");
+      }
+      const bytes = await readFile(new URL(import.meta.resolve("wasmalloc/wasm")));
+      const { instance } = await WebAssembly.instantiate(bytes, { env: { abort() { throw new Error("wasmalloc: abort"); } } });
+      const { malloc, free } = instance.exports;
+      const p = malloc(100);
+      out.freed = free(p);
+      out.p = p;
+      console.log(JSON.stringify(out));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" }));
+    expect(out["wasm/min"]).toBe("");
+    expect(out["wasm/foreign"]).toBe("env.memory");
+    expect(out["wasm/shared"]).toBe("env.abort,env.memory");
+    expect(out.p).toBeGreaterThan(0);
+    expect(out.freed).toBe(0);
+  });
+
   it("the entry points at built JavaScript, not TypeScript", async () => {
     const pkg = JSON.parse(execFileSync(process.execPath, ["-p", "JSON.stringify(require('./package.json'))"], { cwd: root, encoding: "utf8" }));
     expect(pkg.exports["."].default).toMatch(/^\.\/dist\/.*\.js$/);
