@@ -55,11 +55,12 @@ export type WasmSource = (build: CoreBuild) => Promise<WebAssembly.Module>;
 
 /**
  * The default source: the builds embedded as base64 (src/generated/wasm.ts), imported only when
- * first needed, so that a bundle for the browser entry, which fetches the .wasm files instead,
- * can leave them out.
+ * first needed. The specifier is computed, so that bundlers do not follow it: the browser entry
+ * fetches the .wasm files instead, and a bundle of it must not carry base64 copies of them.
  */
 const embedded: WasmSource = async (build) => {
-  const wasm = await import("./generated/wasm.js");
+  const url = new URL(["./generated", "wasm.js"].join("/"), import.meta.url).href;
+  const wasm = (await import(/* @vite-ignore */ url)) as typeof import("./generated/wasm.js");
   const text = {
     release: wasm.CORE_WASM_BASE64, debug: wasm.DEBUG_WASM_BASE64, shared: wasm.SHARED_WASM_BASE64,
     foreign: wasm.FOREIGN_WASM_BASE64, "foreign-debug": wasm.FOREIGN_DEBUG_WASM_BASE64,

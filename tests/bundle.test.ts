@@ -55,6 +55,9 @@ document.title = JSON.stringify({ p, check: heap.check(), used: heap.stats().use
     const js = assets.filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(out, "assets", f), "utf8")).join("\n");
     expect(js).not.toMatch(/from\s*["']node:|import\(["']node:/);
     expect(js).toContain("wasmalloc");
+    // The builds' base64 copies (src/generated/wasm.ts, for Node) stay out of the bundle.
+    expect(assets.filter((f) => /AGFzbQ/.test(readFileSync(join(out, "assets", f), "latin1")))).toEqual([]);   // "\0asm" in base64
+    expect(js.length).toBeLessThan(60_000);
   }, 120_000);
 
   it.skipIf(!haveChromium && process.env.CI !== "true")("the built page runs in Chromium", async () => {
