@@ -93,7 +93,7 @@ function version(): string {
   return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
-/** A usage error: printed with the usage, exit code 2. */
+/** A usage error: printed with a pointer to --help, exit code 2. */
 class UsageError extends Error {}
 
 /** A plot's --samples: at least 2 points make a line. */
@@ -304,7 +304,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (!(err instanceof UsageError) && !(err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))) throw err;
-    console.error(`wasmalloc: ${err.message}\n${USAGE}`);
+    console.error(`wasmalloc: ${err.message}\n(wasmalloc --help lists the commands and their options)`);
     return 2;
   }
 }

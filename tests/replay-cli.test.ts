@@ -25,7 +25,7 @@ describe("the CLI's help", () => {
     expect(cli("-v").trim()).toBe(version);
   });
 
-  it("refuses what it would otherwise take silently, with a message and the usage", () => {
+  it("refuses what it would otherwise take silently, with a message and a pointer to --help", () => {
     const fails = (...args: string[]): string => {
       try {
         execFileSync(process.execPath, ["dist/cli.js", ...args], { cwd: root, stdio: "pipe" });
@@ -41,6 +41,8 @@ describe("the CLI's help", () => {
     const trace = join(dir, "tiny.rep");
     writeFileSync(trace, "20000\n1\n2\n1\na 0 100\nf 0\n");
     expect(fails("plot", trace, "--samples", "0")).toMatch(/--samples takes an integer of 2 or more, got 0/);
+    expect(fails("map", trace, "--polcy", "x")).toMatch(/^wasmalloc: .*--polcy[^]*wasmalloc --help lists the commands/);
+    expect(fails("bogus")).not.toMatch(/usage:/);         // the one-line error, not the whole usage again
   });
 });
 
