@@ -311,5 +311,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
-  (err: unknown) => { console.error(err instanceof Error ? err.message : err); process.exitCode = 1; },
+  (err: unknown) => { console.error(`wasmalloc: ${err instanceof Error ? err.message : err}`); process.exitCode = 1; },
 );

@@ -43,6 +43,7 @@ describe("the CLI's help", () => {
     expect(fails("plot", trace, "--samples", "0")).toMatch(/--samples takes an integer of 2 or more, got 0/);
     expect(fails("map", trace, "--polcy", "x")).toMatch(/^wasmalloc: .*--polcy[^]*wasmalloc --help lists the commands/);
     expect(fails("bogus")).not.toMatch(/usage:/);         // the one-line error, not the whole usage again
+    expect(fails("replay", trace, "--peers", "foo")).toMatch(/^wasmalloc: unknown allocator "foo"/);
   });
 });
 
