@@ -34,7 +34,7 @@ export function coverMemory(end: u64, limit: u64): i32 {
   const have = <u64>(FOREIGN ? ownPages : memory.size()) << PAGE_BITS;
   if (end <= have) return 0;
   if (end > limit) return -1;
-  if (FOREIGN && memory.size() != ownPages) return -1;   // the next pages are someone else's (heap.ts, skipForeign)
+  if (othersGrew()) return -1;              // the next pages are someone else's (heap.ts, skipForeign)
   const needed = <i32>((end - have + <u64>PAGE_SIZE - 1) >> PAGE_BITS);
   if (have >= GROW_AHEAD_FROM) {
     const ahead = end + have / 20;
@@ -74,12 +74,9 @@ export function ownMemory(): void {
 export function claimPages(bytes: u64, limit: u64): u64 {
   const at = <u64>memory.size() << PAGE_BITS;
   const pages = (bytes + <u64>PAGE_SIZE - 1) >> PAGE_BITS;
-  if (at + (pages << PAGE_BITS) > limit) return 0;
-  const old = memory.grow(<i32>pages);
-  if (old < 0) return 0;
-  ownPages = memory.size();
+  if (at + (pages << PAGE_BITS) > limit || !grow(<i32>pages)) return 0;
   ST().growCalls += 1;
-  return <u64>old << PAGE_BITS;
+  return at;                                // (one thread: the new pages start where memory ended)
 }
 
 /** The highest address this heap may use: its maxPages, and never past BRK_LIMIT. */

@@ -43,7 +43,9 @@ import { QUARANTINED } from "./debug";
 import {
   CHUNK_PREFIX, GUARDS, SLOT_BITS, WINDOW_BITS, isChunk, isCovered, windowEntry, windowPos,
 } from "./starts";
-import { GAPS, HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_TABLE0, START_WINDOWS0, ST, STATE_MAGIC } from "./state";
+import {
+  HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_TABLE0, START_WINDOWS0, ST, STATE_MAGIC, gapAt, gapBytes, gapCount,
+} from "./state";
 
 /** Records where invariant `n` failed and returns `n`. */
 function violated(n: u32, address: usize): u32 {
@@ -93,7 +95,7 @@ export function checkHeap(): u32 {
   let guardBytes: usize = 0;
   let guardBlocks: u32 = 0;
   let freeBlocks: u32 = 0;
-  let gapBytes: usize = 0;                  // foreign build: the gaps, met in the order GAPS lists them
+  let gapsWalked: usize = 0;                // foreign build: the gaps' bytes, met in the order GAPS lists them
   let gapSeen: u32 = 0;
   let expect = NEXT(s);                     // the next free block the list promises
   let prevFree = s;
@@ -113,9 +115,9 @@ export function checkHeap(): u32 {
     if (chunk) {
       guardBytes += size;
       guardBlocks += 1;
-    } else if (FOREIGN && used && gapSeen < load<u32>(GAPS()) && load<usize>(GAPS() + 8 + (<usize>gapSeen << 2)) == b) {
+    } else if (FOREIGN && used && gapSeen < gapCount() && gapAt(gapSeen) == b) {
       if ((h & INTERNAL) == 0) return violated(11, b);
-      gapBytes += size;
+      gapsWalked += size;
       gapSeen += 1;
     } else if (used) {
       usedBytes += size;
@@ -146,7 +148,7 @@ export function checkHeap(): u32 {
   // I11
   if (usedBytes != <usize>st.usedBytes || usedBlocks != st.usedBlocks || freeBlocks != st.freeBlocks ||
       guardBytes != <usize>st.guardBytes || st.usedBytes > st.peakUsedBytes ||
-      (FOREIGN && (gapSeen != load<u32>(GAPS()) || gapBytes != <usize>load<u32>(GAPS(), 4)))) {
+      gapSeen != gapCount() || gapsWalked != <usize>gapBytes()) {
     return violated(11, stateAddr);
   }
   // I12

@@ -22,8 +22,8 @@ import { findFirstFit } from "./fit/first";
 import { findNextFit } from "./fit/next";
 import { classOf, findSegCovered, findSegFit, findSegFitInline, segInsert, segRemove, segSetup } from "./fit/segregated";
 import {
-  COALESCING, DEFAULT_COALESCE, DEFAULT_POLICY, GAP_SLOTS, GAPS, HEAP_START, HeapState, POLICY, SENTINEL, ST, STATE_MAGIC,
-  START_TABLE0, START_WINDOWS0, STATE_ADDRESS, foreignBase, setForeignBase,
+  COALESCING, DEFAULT_COALESCE, DEFAULT_POLICY, GAP_SLOTS, HEAP_START, HeapState, POLICY, SENTINEL, ST, STATE_MAGIC,
+  START_TABLE0, START_WINDOWS0, STATE_ADDRESS, addGap, foreignBase, gapCount, setForeignBase,
 } from "./state";
 
 // ─── Setting up ────────────────────────────────────────────────────────────────────────────────
@@ -785,7 +785,7 @@ export function reallocate(ptr: usize, n: usize): usize {
   // taken now could land right where the block means to grow). The heap grows
   // under a block that ends it only when no free block could take the request instead: a block
   // placed at the top of a large free block would otherwise grow the heap on every cycle.
-  if (FOREIGN) ownEnd();                    // (a gap makes b no longer end the heap; a failure shows below)
+  ownEnd();                                 // (foreign build: a gap makes b no longer end the heap; a failure shows below)
   const right = b + cur;
   const flags = HEADER(b) & (USED | LEFT_USED);
   const rightFree = !ISUSED(right);
@@ -906,9 +906,7 @@ export function placeHeap(base: usize, fresh: bool): u32 {
 function skipForeign(): bool {
   if (!othersGrew()) return true;
   const st = ST();
-  const gaps = GAPS();
-  const count = load<u32>(gaps);
-  if (count >= GAP_SLOTS) return false;
+  if (gapCount() >= GAP_SLOTS) return false;
   const ep = <usize>st.brk - EPILOGUE_SIZE;
   const at = <u64>memory.size() << PAGE_BITS;          // the heap's new pages will start here
   // The gap's start must be covered by the start table, like every used block's (I14). When the
@@ -921,9 +919,7 @@ function skipForeign(): bool {
   SETHEADER(ep, <u32>size | USED | INTERNAL | (HEADER(ep) & LEFT_USED));
   SETHEADER(<usize>got + 12, USED | LEFT_USED);
   st.brk = <u32>(got + 16);
-  store<usize>(gaps + 8 + (<usize>count << 2), ep);
-  store<u32>(gaps, count + 1);
-  store<u32>(gaps, load<u32>(gaps, 4) + <u32>size, 4);
+  addGap(ep, size);
   if (GUARDS) {
     if (!coverTo(<u64>ep + AL_SIZE)) return false;   // (cannot happen: the room is claimed)
     SETSTART(ep);

@@ -142,6 +142,23 @@ export function setForeignBase(base: usize): void { foreignBase = base; }
  */
 // @ts-ignore: decorator
 @inline export function GAPS(): usize { return SEG_MAP() + 32; }
+/** Foreign build: how many gaps there are (0 in the other builds). */
+// @ts-ignore: decorator
+@inline export function gapCount(): u32 { return FOREIGN ? load<u32>(GAPS()) : 0; }
+/** Foreign build: the gaps' bytes (0 in the other builds). */
+// @ts-ignore: decorator
+@inline export function gapBytes(): u32 { return FOREIGN ? load<u32>(GAPS(), 4) : 0; }
+/** Foreign build: the address of gap `i` (below gapCount()). */
+// @ts-ignore: decorator
+@inline export function gapAt(i: u32): usize { return load<usize>(GAPS() + 8 + (<usize>i << 2)); }
+/** Foreign build: lists the gap at `b`, of `size` bytes, after the others. */
+// @ts-ignore: decorator
+@inline export function addGap(b: usize, size: usize): void {
+  const i = gapCount();
+  store<usize>(GAPS() + 8 + (<usize>i << 2), b);
+  store<u32>(GAPS(), i + 1);
+  store<u32>(GAPS(), gapBytes() + <u32>size, 4);
+}
 /** Where the prologue goes: past the state, on an address ≡ 4 (mod 8). */
 // @ts-ignore: decorator
 @inline export function HEAP_START(): usize {

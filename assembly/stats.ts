@@ -1,10 +1,10 @@
 // Statistics, read one at a time by index so that the host needs no knowledge of the state's
 // layout. src/stats.ts holds the same list, in the same order, with names and documentation.
 
-import { FOREIGN, PAGE_BITS } from "./common";
+import { PAGE_BITS } from "./common";
 import { EPILOGUE_SIZE, PROLOGUE_SIZE } from "./block";
 import { largestFree } from "./check";
-import { GAPS, HeapState, ST } from "./state";
+import { HeapState, ST, gapBytes } from "./state";
 
 /** The statistics, in index order. */
 export const enum Stat {
@@ -77,10 +77,4 @@ export function readStat(i: u32): f64 {
   if (f == <u32>LARGEST_FREE_) return <f64>largestFree();
   if (f == <u32>FOREIGN_BYTES_) return <f64>gapBytes();
   return <f64>st.bytesCleared;
-}
-
-/** Foreign build: the bytes of the gaps over pages that someone else grew; 0 in the other builds. */
-// @ts-ignore: decorator
-@inline export function gapBytes(): u32 {
-  return FOREIGN ? load<u32>(GAPS(), 4) : 0;
 }

@@ -113,16 +113,18 @@ export async function createHeap(options?: HeapOptions): Promise<Heap | DebugHea
     ? new WebAssembly.Memory({ initial: Math.max(1, resolved.initialPages), maximum: resolved.maximumPages, shared: true })
     : undefined;
   const core = await instantiateCore(resolved.debug ? "debug" : resolved.shared ? "shared" : "release", memory);
-  const rc = core.heap_configure(
-    POLICIES[resolved.policy], COALESCING[resolved.coalesce], resolved.initialPages, resolved.maximumPages,
-  );
-  if (rc !== CoreError.OK) {
-    throw rc === CoreError.OUT_OF_MEMORY
-      ? new HeapError("out-of-memory", `createHeap: cannot grow memory to ${resolved.initialPages} pages within ${resolved.maximumPages}`)
-      : new HeapError("bad-config", `createHeap: the core refused the configuration (code ${rc})`);
-  }
+  configure(core, "createHeap", resolved, `cannot grow memory to ${resolved.initialPages} pages within ${resolved.maximumPages}`);
   if (resolved.shared) return wrapShared(core, resolved, await coreModule("shared"));
-  return resolved.debug ? wrapDebug(core, resolved) : wrapCore(core, resolved);
+  return wrapHeap(core, resolved);
+}
+
+/** heap_configure with the options' choices; throws HeapError "out-of-memory" (saying `outOfMemory`) or "bad-config". */
+function configure(core: CoreExports, fn: string, options: ResolvedOptions, outOfMemory: string): void {
+  const rc = core.heap_configure(
+    POLICIES[options.policy], COALESCING[options.coalesce], options.initialPages, options.maximumPages,
+  );
+  if (rc === CoreError.OUT_OF_MEMORY) throw new HeapError("out-of-memory", `${fn}: ${outOfMemory}`);
+  if (rc !== CoreError.OK) throw new HeapError("bad-config", `${fn}: the core refused the configuration (code ${rc})`);
 }
 
 /**
@@ -133,14 +135,8 @@ export function placeHeap(core: CoreExports, fn: string, options: ResolvedOption
   if (core.heap_place(options.heapBase, fresh) !== CoreError.OK) {
     throw new HeapError("bad-config", `${fn}: cannot place a heap at ${hex(options.heapBase)}: too near the 4 GiB ceiling`);
   }
-  const rc = core.heap_configure(
-    POLICIES[options.policy], COALESCING[options.coalesce], options.initialPages, options.maximumPages,
-  );
-  if (rc === CoreError.OUT_OF_MEMORY) {
-    throw new HeapError("out-of-memory",
-      `${fn}: no room for the heap at ${hex(options.heapBase)} within ${options.maximumPages} pages (memory has ${core.memory.buffer.byteLength / 65536}, and cannot grow, or has grown past it elsewhere)`);
-  }
-  if (rc !== CoreError.OK) throw new HeapError("bad-config", `${fn}: the core refused the configuration (code ${rc})`);
+  configure(core, fn, options,
+    `no room for the heap at ${hex(options.heapBase)} within ${options.maximumPages} pages (memory has ${core.memory.buffer.byteLength / 65536}, and cannot grow, or has grown past it elsewhere)`);
 }
 
 /** Whether this thread may block in Atomics.wait: not a browser's main thread. */

@@ -3,9 +3,9 @@
 // __heap_base, in the foreign build of the core, whose exports the program imports as "wasmalloc".
 
 import type { DebugHeap, Heap, HeapOptions } from "./api.js";
-import { HeapError, describe, hex } from "./errors.js";
+import { HeapError, describe } from "./errors.js";
 import { placeHeap, refusal, resolveOptions, wrapHeap } from "./heap.js";
-import { type CoreExports, instantiateCore } from "./loader.js";
+import { instantiateCore } from "./loader.js";
 
 /** Options for {@link linkProgram}: those of createHeap, except where the heap goes. */
 export type ProgramOptions = Omit<HeapOptions, "memory" | "heapBase" | "shared" | "cache">;
@@ -101,7 +101,12 @@ export async function linkProgram(program: WebAssembly.Module | BufferSource,
   const memory = new WebAssembly.Memory({ initial: Math.min(limits?.initial ?? 1, maximum), maximum });
 
   const core = await instantiateCore(resolved.debug ? "foreign-debug" : "foreign", memory);
-  const check = resolved.debug ? heapChecker(core) : undefined;
+  // (The heap is set up only once the program's __heap_base is known, below; nothing calls it before.)
+  const heap = wrapHeap(core, resolved);
+  const check = resolved.debug ? (): void => {
+    const v = heap.check();
+    if (v) throw new HeapError(v.code, `the program corrupted its heap (found at a call to the host): ${v.message}`, v.address);
+  } : undefined;
   const allocator: Record<string, unknown> = {};
   for (const name of PROGRAM_IMPORTS) allocator[name] = core[name];
   allocator.refused = (call: number, code: number, ptr: number): never => {
@@ -128,19 +133,7 @@ export async function linkProgram(program: WebAssembly.Module | BufferSource,
   }
   const heapBase = (instance.exports.__heap_base as WebAssembly.Global).value as number;
   placeHeap(core, "linkProgram", { ...resolved, heapBase }, 0);
-  const heap = wrapHeap(core, resolved);
   return { instance: { exports: { ...instance.exports, memory } }, heap, memory };
-}
-
-/** The debug heap's check at every host call: throws the first violation as a HeapError. */
-function heapChecker(core: CoreExports): () => void {
-  return () => {
-    const invariant = core.heap_check();
-    if (invariant === 0) return;
-    throw new HeapError(invariant === 15 ? "heap-overflow" : invariant === 16 ? "use-after-free" : "heap-corrupt",
-      `the program corrupted its heap (found at a call to the host): invariant I${invariant} fails at ${hex(core.heap_check_address() >>> 0)}`,
-      core.heap_check_address() >>> 0);
-  };
 }
 
 /** `fields` with every function wrapped to run `check` first. */
