@@ -34,6 +34,9 @@
 //      descriptor or chunk; in the foreign build, a gap over pages that someone else grew, whose
 //      header and last 8 bytes alone are the heap's): free, realloc and usableSize refuse it as an
 //      invalid pointer.
+//    C (release and foreign builds): a freed block waiting in the cache of small blocks
+//      (cache.ts), still a used block to its neighbours. The check tells it from an internal
+//      block by finding it in its bin, and refuses it as a double free.
 //    C (shared build): a used block waiting in a worker's cache (shared.ts), so that freeing it
 //      again is still a double free; internal blocks carry it too, and are refused the same way.
 //
@@ -56,7 +59,7 @@ import { AL_MASK, WORD } from "./common";
 /** Header flag: the block to the left is in use. */
 // @ts-ignore: decorator
 @inline export const LEFT_USED: u32 = 1 << 1;
-/** Shared build only: a used block held in a worker's cache. */
+/** A used block held in a cache: the heap's (cache.ts) or, in the shared build, a worker's. */
 // @ts-ignore: decorator
 @inline export const CACHED: u32 = 1 << 2;
 /** A used block that is the allocator's own (a pool's or arena's descriptor or chunk): never the user's to free. */

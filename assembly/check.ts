@@ -20,7 +20,8 @@
 //       PREV(NEXT(b)) == b throughout. Under the segregated policy: each class list holds exactly
 //       the free blocks of its class, linked both ways, and the class bitmaps say which lists
 //       are not empty (fit/segregated.ts).
-//   I11 The statistics agree with the walk: usedBytes == sum of used user-block sizes,
+//   I11 The statistics agree with the walk: usedBytes == sum of used user-block sizes (cached
+//       blocks are not the user's: I18),
 //       usedBlocks and freeBlocks == the counts, guardBytes == sum of table-chunk sizes,
 //       usedBytes <= peakUsedBytes; in the foreign build, the gaps listed are internal blocks met
 //       in that order, with the bytes recorded.
@@ -31,20 +32,25 @@
 //       the table inline in the state, or it lies in its chunk, a used block inside the heap
 //       large enough for it. (The heap may reach past the covered windows: a block that grew in
 //       place started no new block, and a free block needs no cover.)
+//   I18 The cache of small freed blocks (cache.ts): each bin holds at most CACHE_CAP blocks,
+//       its count of them, each a used block of the bin's size with the C flag and its key
+//       word; cacheBlocks and cacheBytes count them, and the walk meets exactly those (they
+//       are not in usedBytes). (I15 to I17 are the debug heap's: debug.ts.)
 
 import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, FOREIGN, PAGE_BITS, POLICY_COUNT, Policy } from "./common";
 import { classOf, segBit, segHead, segLargest } from "./fit/segregated";
 import {
-  BLOCK_OVERHEAD, EPILOGUE_SIZE, INTERNAL, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
+  BLOCK_OVERHEAD, CACHED, EPILOGUE_SIZE, INTERNAL, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
   SIZE, USED, block2mem,
 } from "./block";
 import { heapLimit } from "./brk";
+import { CACHE_CAP, CACHING, cacheBin, cacheCount, cacheKeyed, cacheNext, isCached } from "./cache";
 import { QUARANTINED } from "./debug";
 import {
   CHUNK_PREFIX, GUARDS, SLOT_BITS, WINDOW_BITS, isChunk, isCovered, windowEntry, windowPos,
 } from "./starts";
 import {
-  HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_TABLE0, START_WINDOWS0, ST, STATE_MAGIC, gapAt, gapBytes, gapCount,
+  CACHE_BINS, HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_TABLE0, START_WINDOWS0, ST, STATE_MAGIC, gapAt, gapBytes, gapCount,
 } from "./state";
 
 /** Records where invariant `n` failed and returns `n`. */
@@ -95,6 +101,8 @@ export function checkHeap(): u32 {
   let guardBytes: usize = 0;
   let guardBlocks: u32 = 0;
   let freeBlocks: u32 = 0;
+  let cachedBytes: usize = 0;
+  let cachedBlocks: u32 = 0;
   let gapsWalked: usize = 0;                // foreign build: the gaps' bytes, met in the order GAPS lists them
   let gapSeen: u32 = 0;
   let expect = NEXT(s);                     // the next free block the list promises
@@ -120,8 +128,13 @@ export function checkHeap(): u32 {
       gapsWalked += size;
       gapSeen += 1;
     } else if (used) {
-      usedBytes += size;
-      usedBlocks += 1;
+      if (CACHING && (h & INTERNAL) != 0 && isCached(b)) {
+        cachedBytes += size;
+        cachedBlocks += 1;
+      } else {
+        usedBytes += size;
+        usedBlocks += 1;
+      }
     } else {
       if (FOOTER(b, size) != size) return violated(8, b);
       if (immediate && !leftUsed) return violated(9, b);
@@ -158,7 +171,36 @@ export function checkHeap(): u32 {
     const bad = checkStartTable(start, epilogue);
     if (bad != 0) return violated(13, bad);
   }
+  // I18
+  if (CACHING) {
+    if (cachedBlocks != st.cacheBlocks || cachedBytes != <usize>st.cacheBytes) return violated(18, stateAddr);
+    const bad = checkCache(start, epilogue);
+    if (bad != 0) return violated(18, bad);
+  }
   return 0;
+}
+
+/**
+ * I18: each bin of the cache holds its count of used, flagged and keyed blocks of its size
+ * (cache.ts), at most CACHE_CAP; the bins hold cacheBlocks in all. Returns 0, or the block or
+ * state where they differ.
+ */
+function checkCache(start: usize, epilogue: usize): usize {
+  const stateAddr = changetype<usize>(ST());
+  let all: u32 = 0;
+  for (let i: u32 = 0; i < CACHE_BINS; i++) {
+    const size = (<usize>i + 2) << 3;
+    let n: u32 = 0;
+    for (let b = cacheBin(i); b != 0; b = cacheNext(b)) {
+      n += 1;
+      if (n > CACHE_CAP) return stateAddr;  // (also ends a cycle)
+      if (b < start + PROLOGUE_SIZE || b > epilogue - MIN_BLOCK || (b & AL_MASK) != 4) return b;
+      if ((HEADER(b) & (USED | CACHED)) != (USED | CACHED) || SIZE(b) != size || !cacheKeyed(b)) return b;
+    }
+    if (n != cacheCount(i)) return stateAddr;
+    all += n;
+  }
+  return all == ST().cacheBlocks ? 0 : stateAddr;
 }
 
 /**
@@ -227,9 +269,13 @@ export function walkNext(b: usize): usize {
   return next < <usize>st.brk - EPILOGUE_SIZE ? next : 0;
 }
 
-/** 0 free, 1 used, 2 internal (the start table's chunk, a pool's or arena's block), 3 quarantined (debug heap). */
+/**
+ * 0 free, 1 used, 2 internal (the start table's chunk, a pool's or arena's block), 3 quarantined
+ * (debug heap), 4 cached (freed, in the cache of small blocks: cache.ts).
+ */
 export function blockKind(b: usize): u32 {
   if ((HEADER(b) & USED) == 0) return 0;
+  if (!ASC_FEATURE_THREADS && (HEADER(b) & INTERNAL) != 0 && isCached(b)) return 4;
   if (isChunk(b) || (!ASC_FEATURE_THREADS && (HEADER(b) & INTERNAL) != 0)) return 2;
   if (DEBUG && load<u32>(b + BLOCK_OVERHEAD, 8) == QUARANTINED) return 3;
   return 1;

@@ -6,7 +6,7 @@ import {
   AL_MASK, AL_SIZE, COALESCE_COUNT, Coalesce, ErrorCode, FOREIGN, MAX_PAGES, MINIMAL, PAGE_BITS, POLICY_COUNT, Policy,
 } from "./common";
 import {
-  BLOCK_OVERHEAD, EPILOGUE_SIZE, HEADER, INTERNAL, ISLEFTUSED, ISUSED, LEFT_USED,
+  BLOCK_OVERHEAD, EPILOGUE_SIZE, FLAGS_MASK, HEADER, INTERNAL, ISLEFTUSED, ISUSED, LEFT_USED,
   MAX_REQUEST, MIN_BLOCK, NEXT, PROLOGUE_SIZE, SETFOOTER, SETHEADER, SETLEFTUSED, SIZE, USED,
   GETFREELEFT, block2mem, mem2block, request2size,
 } from "./block";
@@ -14,16 +14,17 @@ import { claimPages, coverMemory, heapLimit, othersGrew, ownMemory, sbrk } from 
 import { coalesceAll, release, releaseSeg } from "./coalesce";
 import { listInsert, listRemove, listReplace } from "./freelist";
 import {
-  CHUNK_PREFIX, CLEARSTART, GUARDS, ISSTART, REACHES, SETSTART, WINDOW_BITS, coveredEnd, isChunk, isCoveredAt, startBefore,
+  CHUNK_PREFIX, CLEARFIRST, CLEARSTART, GUARDS, ISSTART, STARTKIND, REACHES, SETSTART, WINDOW_BITS, coveredEnd, isChunk, isCoveredAt, startBefore,
   moveTable, setupStarts,
 } from "./starts";
+import { CACHING, cacheCounts4, cachePop, cachePush, cacheSetup, cacheTake, isCached } from "./cache";
 import { findBestFit } from "./fit/best";
 import { findFirstFit } from "./fit/first";
 import { findNextFit } from "./fit/next";
 import { classOf, findSegCovered, findSegFit, findSegFitInline, segInsert, segRemove, segSetup } from "./fit/segregated";
 import {
   COALESCING, DEFAULT_COALESCE, DEFAULT_POLICY, GAP_SLOTS, HEAP_START, HeapState, POLICY, SENTINEL, ST, STATE_MAGIC,
-  START_TABLE0, START_WINDOWS0, STATE_ADDRESS, addGap, foreignBase, gapCount, setForeignBase,
+  CACHE_BINS, START_TABLE0, START_WINDOWS0, STATE_ADDRESS, addGap, foreignBase, gapCount, setForeignBase,
 } from "./state";
 
 // ─── Setting up ────────────────────────────────────────────────────────────────────────────────
@@ -67,6 +68,7 @@ function layOutHeap(policy: u32, coalesce: u32, initialPages: u32, maxPages: u32
   }
   setupStarts();
   segSetup();
+  cacheSetup();
   SETHEADER(start, <u32>PROLOGUE_SIZE | USED | LEFT_USED);
   store<u32>(start + BLOCK_OVERHEAD, 0);
   SETHEADER(start + PROLOGUE_SIZE, USED | LEFT_USED);
@@ -176,8 +178,9 @@ export function validate(ptr: usize): u32 {
   if ((h & USED) == 0) return ErrorCode.DOUBLE_FREE;
   if (isChunk(b)) return ErrorCode.INVALID_POINTER;
   if (MINIMAL) return ErrorCode.OK;         // (no pools there: no internal blocks)
-  if (internal) return (h & INTERNAL) != 0 ? ErrorCode.OK : ErrorCode.INVALID_POINTER;
-  return !ASC_FEATURE_THREADS && (h & INTERNAL) != 0 ? ErrorCode.INVALID_POINTER : ErrorCode.OK;
+  if (internal) return (h & INTERNAL) != 0 && !isCached(b) ? ErrorCode.OK : ErrorCode.INVALID_POINTER;
+  if (ASC_FEATURE_THREADS || (h & INTERNAL) == 0) return ErrorCode.OK;
+  return isCached(b) ? ErrorCode.DOUBLE_FREE : ErrorCode.INVALID_POINTER;   // (a cached block was freed once already)
 }
 
 /**
@@ -502,6 +505,7 @@ function growthFits(size: usize, want: usize): bool {
  * Returns whether it did.
  */
 function tableBackInline(): bool {
+  flushCache();                             // (cached blocks are used blocks, recorded in the table)
   const st = ST();
   const c = <usize>st.tableBlock;
   if (!GUARDS || MINIMAL || c == 0) return false;
@@ -611,6 +615,14 @@ export function allocate(n: usize): usize {
   const size = request2size(n);
   const seg = POLICY() == Policy.SEGREGATED;
   if (!MINIMAL && seg) {                    // the default policy's fast path, with no call in it
+    if (CACHING) {
+      const c = cachePop(size);
+      if (c != 0) {
+        addUsed(size);
+        ST().usedBlocks += 1;
+        return block2mem(c);
+      }
+    }
     const f = findSegFitInline(size);
     if (f == 0 || needsCover(f, size)) return allocateSlow(size, true, f);
     const u = placeSeg(f, size);
@@ -646,12 +658,33 @@ function findCoveredFit(size: usize): usize {
 }
 
 /**
+ * Empties the cache of small freed blocks (cache.ts): each of its blocks is freed for real, its
+ * start record cleared and the block merged and listed. Returns whether there was any.
+ */
+export function flushCache(): bool {
+  if (!CACHING || ST().cacheBlocks == 0) return false;
+  for (let i: u32 = 0; i < CACHE_BINS; i++) {
+    if ((i & 3) == 0 && cacheCounts4(i) == 0) {   // four empty bins at once
+      i += 3;
+      continue;
+    }
+    for (let b = cacheTake(i); b != 0; b = cacheTake(i)) {
+      CLEARSTART(b);
+      release(b);
+    }
+  }
+  return true;
+}
+
+/**
  * malloc's rare paths, given the free block `b` (or 0) that the search found: deferred
  * coalescing, covering a free block's space with the start table before a split may put a
  * block start in it, and growing the heap.
  */
 function allocateSlow(size: usize, seg: bool, b: usize): usize {
-  if (b == 0) b = mergeAndFind(size);       // (the fast path has searched once already)
+  // (The fast path has searched once already.) The cache is emptied before the heap grows or
+  // the request fails: its blocks, merged, may serve it.
+  if (b == 0) b = flushCache() ? findOrMerge(size) : mergeAndFind(size);
   while (b != 0 && needsCover(b, size)) {
     if (!coverTo(<u64>(b + SIZE(b) - size + AL_SIZE))) {
       // No room for the table's chunk, even at the heap's end: split b at its low end when the
@@ -696,6 +729,27 @@ function allocateSlow(size: usize, seg: bool, b: usize): usize {
 /** free: returns OK (also for 0), DOUBLE_FREE or INVALID_POINTER; on an error nothing changes. */
 export function deallocate(ptr: usize): u32 {
   if (ptr == 0) return ErrorCode.OK;
+  if (!MINIMAL && GUARDS && !ASC_FEATURE_THREADS && POLICY() == Policy.SEGREGATED && COALESCING() == Coalesce.IMMEDIATE) {
+    // The default policy's free, with no call on its path: the table is read once for the
+    // check and for the update. Any pointer it does not pass goes through the full check,
+    // which records the error.
+    ensureHeap();
+    const st = ST();
+    const b = mem2block(ptr);
+    const kind = (ptr & AL_MASK) == 0 && b <= <usize>st.brk - EPILOGUE_SIZE - MIN_BLOCK ? STARTKIND(b) : 0;
+    const h = kind != 0 ? HEADER(b) : 0;
+    if ((h & (USED | INTERNAL)) == USED && b != <usize>st.tableBlock) {
+      const size = <usize>(h & ~FLAGS_MASK);
+      st.usedBytes -= <u32>size;
+      st.usedBlocks -= 1;
+      if (!cachePush(b, size, h)) {           // (a cached block stays recorded in the table)
+        if (kind == 2) CLEARFIRST(b);
+        releaseSeg(b);
+      }
+      if (CACHING && st.usedBlocks == 0) flushCache();   // an emptied heap is one free block again
+      return ErrorCode.OK;
+    }
+  }
   const err = checkPointer(ptr);
   if (err != ErrorCode.OK) return err;
   const b = mem2block(ptr);
@@ -788,6 +842,8 @@ export function reallocate(ptr: usize, n: usize): usize {
   ownEnd();                                 // (foreign build: a gap makes b no longer end the heap; a failure shows below)
   const right = b + cur;
   const flags = HEADER(b) & (USED | LEFT_USED);
+  // A cached right neighbour is free to the user: empty the cache, so that b can grow into it.
+  if (CACHING && (HEADER(right) & (USED | INTERNAL)) == (USED | INTERNAL) && isCached(right)) flushCache();
   const rightFree = !ISUSED(right);
   const room = rightFree ? cur + SIZE(right) : cur;   // what b reaches in place
   if (room >= size) {                       // the free right neighbour is enough

@@ -11,10 +11,11 @@
 
 
 import {
-  HeapStatus, allocate, allocateAligned, callocate, configure, deallocate, ensureHeap, heapStatus, placeHeap,
+  HeapStatus, allocate, allocateAligned, callocate, configure, deallocate, ensureHeap, flushCache as flushHeapCache, heapStatus, placeHeap,
   reallocate, usableSize_,
 } from "./heap";
 import { blockKind, checkHeap, walkNext } from "./check";
+import { setCacheCap } from "./cache";
 import { fixedPoolAlloc, fixedPoolCreate, fixedPoolDestroy, fixedPoolFree, fixedPoolStat } from "./pool/fixed";
 import { arenaAlloc, arenaCreate, arenaRelease, arenaReset, arenaStat } from "./pool/arena";
 import { DEBUG } from "./common";
@@ -217,18 +218,29 @@ export function heap_set_can_wait(on: i32): void {
   if (ASC_FEATURE_THREADS) setCanWait(on != 0);
 }
 
-/** Shared build: turns this instance's cache of small blocks on (the default) or off. */
+/**
+ * Turns the cache of small freed blocks on (the default) or off: in the shared build, this
+ * instance's; in the release and foreign builds, the heap's (cache.ts). Off empties it.
+ */
 export function heap_set_cache(on: i32): void {
   if (ASC_FEATURE_THREADS) setCaching(on != 0);
+  else {
+    ensureHeap();
+    setCacheCap(on != 0);
+    if (on == 0) flushHeapCache();
+  }
 }
 
-/** Shared build: gives this instance's cached blocks back to the heap; call before a worker exits. */
+/**
+ * Gives cached blocks back to the heap: in the shared build, this instance's (call it before a
+ * worker exits); in the release and foreign builds, the heap's cache is emptied.
+ */
 export function heap_detach(): void {
   if (ASC_FEATURE_THREADS) {
     lockHeap();
     flushCache();
     unlockHeap();
-  }
+  } else if (heapStatus() != HeapStatus.FRESH) flushHeapCache();
 }
 
 // ─── Pools (pool/fixed.ts, pool/arena.ts) ───────────────────────────────────────────────────────

@@ -154,8 +154,37 @@ function clearStartCall(b: usize): void { clearStartInline(b); }
   if (((byte >> shift) & ENTRY_MASK) == POS(o)) store<u8>(a, <u8>((byte & ~(ENTRY_MASK << shift)) | (nextUsedIn(b, o) << shift)));
 }
 
+/**
+ * free's look-up (nibble tables only): 0 when no block starts at `b`, 1 when one does but is
+ * not the first used block of its window, 2 when it is the first. Its header still has to be
+ * read: a block the steps reach may be free.
+ */
+// @ts-ignore: decorator
+@inline export function STARTKIND(b: usize): u32 {
+  const o = b - <usize>ST().heapStart;
+  if (!isCovered(o)) return 0;
+  const e = (<u32>load<u8>(ENTRY(o)) >> SHIFT(o)) & ENTRY_MASK;
+  const pos = POS(o);
+  if (e == pos) return 2;
+  if (e == 0 || e > pos) return 0;
+  return reachesInline(b - (o & ((1 << SLOT_BITS) - 1)) + ((<usize>e - 1) << 3), b) ? 1 : 0;
+}
+
+/**
+ * Records that the used block at `b`, which STARTKIND found first in its window, stops being
+ * used: the next used block in the window takes its place, or none does.
+ */
+// @ts-ignore: decorator
+@inline export function CLEARFIRST(b: usize): void {
+  const o = b - <usize>ST().heapStart;
+  const a = ENTRY(o);
+  const shift = SHIFT(o);
+  store<u8>(a, <u8>((<u32>load<u8>(a) & ~(ENTRY_MASK << shift)) | (nextUsedIn(b, o) << shift)));
+}
+
 /** The nibble for the first used block after `b` (at offset `o`) in its window, or 0. */
-function nextUsedIn(b: usize, o: usize): u32 {
+// @ts-ignore: decorator
+@inline function nextUsedIn(b: usize, o: usize): u32 {
   const st = ST();
   const start = <usize>st.heapStart;
   const ep = <usize>st.brk - 4;             // the epilogue: used, but not a block

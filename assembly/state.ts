@@ -80,6 +80,12 @@ import { AL_MASK, DEBUG, FOREIGN, MINIMAL, WORD, Policy, Coalesce } from "./comm
   unmerged: u32;
   /** How many times the start table has moved (calloc uses it to tell whether a chunk it wrote was freed). */
   tableMoves: u32;
+  /** Blocks in the cache of small freed blocks (cache.ts). */
+  cacheBlocks: u32;
+  /** Their bytes, headers included (not in usedBytes). */
+  cacheBytes: u32;
+  /** Blocks a bin may hold: CACHE_CAP, or 0 with the cache turned off (cache.ts). */
+  cacheCap: u32;
 }
 
 // After the struct, still in the state area (see starts.ts and debug.ts):
@@ -159,10 +165,22 @@ export function setForeignBase(base: usize): void { foreignBase = base; }
   store<u32>(GAPS(), i + 1);
   store<u32>(GAPS(), gapBytes() + <u32>size, 4);
 }
+/** Bins of the cache of small freed blocks (cache.ts): one per block size from 16 to 512 bytes. */
+// @ts-ignore: decorator
+@inline export const CACHE_BINS: u32 = 63;
+/**
+ * The cache's bins (cache.ts), in builds that have it: CACHE_BINS words with each bin's first
+ * block, then CACHE_BINS bytes with its count (and 5 bytes of padding).
+ */
+// @ts-ignore: decorator
+@inline export function CACHE(): usize { return GAPS() + (FOREIGN ? (2 + <usize>GAP_SLOTS) << 2 : 0); }
+/** Bytes of the cache's bins in the state. */
+// @ts-ignore: decorator
+@inline export const CACHE_AREA: usize = MINIMAL || DEBUG || ASC_FEATURE_THREADS ? 0 : ((<usize>CACHE_BINS * 5 + 7 + 4) & ~7);   // (keeps HEAP_START ≡ 4 mod 8)
 /** Where the prologue goes: past the state, on an address ≡ 4 (mod 8). */
 // @ts-ignore: decorator
 @inline export function HEAP_START(): usize {
-  return GAPS() + (FOREIGN ? (2 + <usize>GAP_SLOTS) << 2 : 0) + WORD;
+  return CACHE() + CACHE_AREA + WORD;
 }
 
 /** The defaults a heap gets when its first call is not heap_configure. */

@@ -25,7 +25,9 @@ export const enum Stat {
   QUARANTINED_BLOCKS = 14, // debug heap: blocks in quarantine (counted in usedBlocks)
   QUARANTINED_BYTES = 15,  // debug heap: their block bytes (counted in usedBytes)
   FOREIGN_BYTES = 16,  // foreign build: bytes of the gaps over memory that someone else grew
-  COUNT = 17,
+  CACHED_BLOCKS = 17,  // freed blocks waiting in the cache of small blocks (counted in freeBytes)
+  CACHED_BYTES = 18,   // their bytes, headers included
+  COUNT = 19,
 }
 
 /** Codes in the field table for the statistics that are not a u32 field of the state. */
@@ -60,7 +62,8 @@ export const enum Stat {
     BYTES_CLEARED_ << 16 | at(offsetof<HeapState>("heapStart"), 3) | at(offsetof<HeapState>("guardBytes"), 4) |
     at(offsetof<HeapState>("allocSeq"), 5) | at(offsetof<HeapState>("quarantineCount"), 6) |
     at(offsetof<HeapState>("quarantineBytes"), 7);
-  const w = i < 8 ? w0 : i < 16 ? w1 : FOREIGN_BYTES_;
+  const w2: u64 = FOREIGN_BYTES_ | at(offsetof<HeapState>("cacheBlocks"), 1) | at(offsetof<HeapState>("cacheBytes"), 2);
+  const w = i < 8 ? w0 : i < 16 ? w1 : w2;
   return <u32>(w >> ((<u64>i & 7) << 3)) & 0xFF;
 }
 

@@ -66,7 +66,9 @@ async function round(index, ops) {
     new Uint8Array(memory.buffer).fill(0xA5);
     theirs.push([0, heapBase, 0xA5]);
   }
-  const heap = await createHeap(foreign ? { ...cfg, maximumPages: 4096, memory, heapBase } : { ...cfg, maximumPages: 4096 });
+  const cache = int(4) !== 0;               // one round in four without the cache of small freed blocks
+  const heap = await createHeap(foreign ? { ...cfg, cache, maximumPages: 4096, memory, heapBase } : { ...cfg, cache, maximumPages: 4096 });
+  const cached = cache && !cfg.debug && cfg.policy === "segregated" && cfg.coalesce === "immediate";
   /**
    * Someone else grows the memory by 1–3 pages and fills them: at most 6 times a round, since a
    * heap steps over at most 8 such runs of pages and then stops growing.
@@ -110,17 +112,19 @@ async function round(index, ops) {
    * and sizes of free blocks but not the free bytes; the debug heap empties its quarantine before
    * it fails, which frees blocks that were no longer the user's. In someone else's memory, a
    * request that must grow the heap first steps over the pages others grew (a gap), which
-   * stays: the extent and foreignBytes are left out there.
+   * stays: the extent and foreignBytes are left out there. With the cache of small freed blocks,
+   * a failed request empties it first, merging its blocks: like the merge pass, that changes the
+   * count and sizes of free blocks, not the free bytes.
    */
   const snapshot = () => {
     const st = heap.stats();
     const mine = { extent: foreign ? 0 : st.extent, guardBytes: st.guardBytes, peakUsedBytes: st.peakUsedBytes,
       userBytes: st.usedBytes - st.quarantinedBytes, userBlocks: st.usedBlocks - st.quarantinedBlocks };
     if (cfg.debug) return JSON.stringify(mine);
-    if (cfg.coalesce === "deferred" || foreign) return JSON.stringify({ ...mine, freeBytes: foreign ? 0 : st.freeBytes });
+    if (cfg.coalesce === "deferred" || foreign || cached) return JSON.stringify({ ...mine, freeBytes: foreign ? 0 : st.freeBytes });
     return JSON.stringify({ ...mine, freeBytes: st.freeBytes, freeBlocks: st.freeBlocks, largestFree: st.largestFree });
   };
-  const where = () => `round ${index} (${cfg.policy}, ${cfg.coalesce}${cfg.debug ? ", debug" : ""}${foreign ? `, in someone else's memory at ${heapBase}` : ""}, ${shapeName})`;
+  const where = () => `round ${index} (${cfg.policy}, ${cfg.coalesce}${cfg.debug ? ", debug" : ""}${cache ? "" : ", no cache"}${foreign ? `, in someone else's memory at ${heapBase}` : ""}, ${shapeName})`;
   const sum = shape.w.reduce((a, b) => a + b, 0);
   for (let i = 0; i < ops; i++) {
     try {

@@ -54,8 +54,13 @@ export interface HeapOptions {
    */
   shared?: boolean;
   /**
-   * Shared heaps only: keep a per-instance cache of small free blocks, so that most
-   * malloc/free pairs take no lock.
+   * Keep a cache of small freed blocks. On a release heap with segregated fits and immediate
+   * coalescing (the defaults), free puts a block of up to 512 bytes (header included) in a bin
+   * of its size, up to 8 a bin, and the next malloc of that size takes it back: no merge, no
+   * list work. The cached blocks are free to the user (`stats().cachedBlocks`, in `freeBytes`)
+   * and are merged before the heap grows, before a request fails and when the heap empties. On
+   * a shared heap, a per-instance cache, so that most malloc/free pairs take no lock. Off: every
+   * free merges at once, as the chapter's boundary-tag heap does. The debug heap has no cache.
    * @defaultValue true
    */
   cache?: boolean;
@@ -88,9 +93,12 @@ export interface HeapStats {
   usedBytes: number;
   /** Live blocks. */
   usedBlocks: number;
-  /** Bytes in free blocks: extent − prologue − epilogue − usedBytes − guardBytes − foreignBytes. */
+  /**
+   * Bytes not in use: extent − prologue − epilogue − usedBytes − guardBytes − foreignBytes. The
+   * free blocks, and the freed blocks waiting in the cache (`cachedBytes`).
+   */
   freeBytes: number;
-  /** Free blocks. */
+  /** Free blocks (those on the free lists; the cached ones are in `cachedBlocks`). */
   freeBlocks: number;
   /** The largest free block (0 when there is none). */
   largestFree: number;
@@ -105,7 +113,7 @@ export interface HeapStats {
   /**
    * Bytes of the extent that hold the start table (the exact pointer check): 0 while the heap
    * fits the first 1 MiB, whose table lives in the state; beyond, the table's chunk, an internal
-   * block not counted in usedBytes, of 1 byte per 256 bytes of the heap it covers.
+   * block not counted in usedBytes, of 1 byte per 128 bytes of the heap it covers.
    */
   guardBytes: number;
   /** Debug heap: allocations so far, which is the last sequence number (0 in the release heap). */
@@ -120,16 +128,25 @@ export interface HeapStats {
    * steps over (internal blocks, not in usedBytes or freeBytes). 0 for every other heap.
    */
   foreignBytes: number;
+  /**
+   * Freed small blocks (up to 512 bytes with the header) waiting in the cache that makes malloc
+   * and free of the same sizes cheap: segregated fits with immediate coalescing, release heap.
+   * They are free to the user (not in usedBlocks, in freeBytes); the cache is emptied before the
+   * heap grows or a request fails. 0 on other heaps.
+   */
+  cachedBlocks: number;
+  /** Their bytes, headers included. */
+  cachedBytes: number;
 }
 
 /** The first violation {@link Allocator.check} found. */
 export interface HeapViolation {
   /**
-   * `"heap-corrupt"` for a broken layout invariant (I1–I14, I17); on the debug heap,
+   * `"heap-corrupt"` for a broken layout invariant (I1–I14, I17, I18); on the debug heap,
    * `"heap-overflow"` (I15) and `"use-after-free"` (I16).
    */
   code: "heap-corrupt" | "heap-overflow" | "use-after-free";
-  /** The number of the invariant that failed (assembly/check.ts, I1–I14; assembly/debug.ts, I15–I17). */
+  /** The number of the invariant that failed (assembly/check.ts, I1–I14 and I18; assembly/debug.ts, I15–I17). */
   invariant: number;
   /** The block (or state) where the walk stopped. */
   address: number;
@@ -202,8 +219,12 @@ export interface HeapBlock {
   address: number;
   /** The block's size in bytes, header included. */
   size: number;
-  /** `"internal"` is the allocator's own: the start table's chunk, a pool's or arena's descriptor or chunk; `"quarantined"` a freed block on the debug heap. */
-  kind: "free" | "used" | "internal" | "quarantined";
+  /**
+   * `"internal"` is the allocator's own: the start table's chunk, a pool's or arena's descriptor
+   * or chunk; `"quarantined"` a freed block on the debug heap; `"cached"` a freed small block
+   * waiting in the cache (free to the user, not yet merged with its neighbours).
+   */
+  kind: "free" | "used" | "internal" | "quarantined" | "cached";
 }
 
 /** Statistics of a {@link FixedPool}. */

@@ -23,7 +23,7 @@ const OPTION_KEYS = new Set([
   "policy", "coalesce", "initialPages", "maximumPages", "debug", "captureStacks", "shared", "cache", "memory", "heapBase",
 ]);
 /** heap_block_kind's answers. */
-const BLOCK_KINDS: readonly HeapBlock["kind"][] = ["free", "used", "internal", "quarantined"];
+const BLOCK_KINDS: readonly HeapBlock["kind"][] = ["free", "used", "internal", "quarantined", "cached"];
 /** The wasm32 ceiling in pages. */
 export const MAX_PAGES = 65536;
 
@@ -125,6 +125,7 @@ function configure(core: CoreExports, fn: string, options: ResolvedOptions, outO
   );
   if (rc === CoreError.OUT_OF_MEMORY) throw new HeapError("out-of-memory", `${fn}: ${outOfMemory}`);
   if (rc !== CoreError.OK) throw new HeapError("bad-config", `${fn}: the core refused the configuration (code ${rc})`);
+  if (!options.cache) core.heap_set_cache(0);
 }
 
 /**

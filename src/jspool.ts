@@ -174,7 +174,7 @@ export function createJsPool(options: JsPoolOptions = {}): JsPool {
       return {
         extent: top, peakExtent: top, memoryBytes: buffer.byteLength, usedBytes: used, usedBlocks,
         freeBytes, freeBlocks, largestFree, peakUsedBytes: peak, growCalls: grows, bytesCleared: 0,
-        heapStart: 8, guardBytes: 0, allocations: 0, quarantinedBlocks: 0, quarantinedBytes: 0, foreignBytes: 0,
+        heapStart: 8, guardBytes: 0, allocations: 0, quarantinedBlocks: 0, quarantinedBytes: 0, foreignBytes: 0, cachedBlocks: 0, cachedBytes: 0,
       };
     },
     check(): HeapViolation | null {

@@ -22,6 +22,7 @@ export const MAP_COLORS: Readonly<Record<HeapBlock["kind"], string>> = {
   free: "#f2f2f2",
   internal: "#9467bd",
   quarantined: "#e45756",
+  cached: "#b9cde3",
 };
 
 const ROW_HEIGHT = 28;

@@ -22,6 +22,8 @@ export const STAT_FIELDS = [
   "quarantinedBlocks",
   "quarantinedBytes",
   "foreignBytes",
+  "cachedBlocks",
+  "cachedBytes",
 ] as const satisfies readonly (keyof HeapStats)[];
 
 /** Reads every statistic through `read(index)`. */

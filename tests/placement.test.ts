@@ -181,7 +181,7 @@ describe("segregated fits", () => {
 describe("immediate coalescing: the four cases", () => {
   // Five 24-byte blocks A B C D E, then a guard; free some, then free C.
   async function five() {
-    const { heap } = await freshHeap({ coalesce: "immediate" });
+    const { heap } = await freshHeap({ coalesce: "immediate", cache: false });   // (the chapter's heap: no cache)
     const [a, b, c, d, e] = [0, 1, 2, 3, 4].map(() => heap.malloc(20));
     heap.malloc(20);
     return { heap, a, b, c, d, e };
@@ -241,7 +241,7 @@ describe("deferred coalescing", () => {
   });
 
   it.each(COALESCING)("%s: adjacent free blocks are allowed only when deferred", async (coalesce) => {
-    const { heap } = await freshHeap({ coalesce });
+    const { heap } = await freshHeap({ coalesce, cache: false });
     const [a, b] = [heap.malloc(20), heap.malloc(20)];
     heap.malloc(20);
     heap.free(a);

@@ -1,0 +1,140 @@
+// The cache of small freed blocks (assembly/cache.ts): what it reuses, what it refuses, and that
+// it never costs the heap memory or a request that would have succeeded without it.
+import { describe, expect, it } from "vitest";
+import { createHeap } from "../src/index.js";
+import type { Heap } from "../src/index.js";
+import { HEADER, PAGE } from "./helpers.js";
+
+/** The header word of the block whose payload is p. */
+const headerOf = (heap: Heap, p: number) => new DataView(heap.memory.buffer).getUint32(p - HEADER, true);
+
+describe("the cache of small freed blocks", () => {
+  it("gives a freed small block back to the next malloc of its size, without merging it", async () => {
+    const heap = await createHeap();
+    const keep = heap.malloc(8);
+    const a = heap.malloc(40);
+    const b = heap.malloc(40);
+    heap.free(a);
+    heap.free(b);                            // a free neighbour, yet no merge: both wait in the bin
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 2, cachedBytes: 96, usedBlocks: 1 });
+    expect(heap.blocks().filter((x) => x.kind === "cached").map((x) => x.address + HEADER)).toEqual([b, a].sort((x, y) => x - y));
+    expect(heap.check()).toBeNull();
+    expect(heap.malloc(40)).toBe(b);         // the last one in comes out first
+    expect(heap.malloc(44)).toBe(a);         // (44 bytes take the same 48-byte block)
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 0, usedBlocks: 3 });
+    heap.free(keep);
+  });
+
+  it("refuses a second free of a cached block as a double free, and every other use of it", async () => {
+    const heap = await createHeap();
+    heap.malloc(8);
+    const a = heap.malloc(100);
+    heap.free(a);
+    const before = heap.stats();
+    expect(() => heap.free(a)).toThrow(expect.objectContaining({ code: "double-free" }));
+    expect(() => heap.usableSize(a)).toThrow(expect.objectContaining({ code: "double-free" }));
+    expect(() => heap.realloc(a, 200)).toThrow(expect.objectContaining({ code: "double-free" }));
+    for (let p = a - 12; p < a + 112; p += 4) if (p !== a) expect(() => heap.free(p)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+    expect(heap.stats()).toEqual(before);
+    expect(heap.check()).toBeNull();
+  });
+
+  it("a cached block is never taken for a pool's handle", async () => {
+    const heap = await createHeap();
+    heap.malloc(8);
+    const pool = heap.fixedPool(24);
+    const slot = pool.alloc();
+    const a = heap.malloc(40);
+    heap.free(a);                            // cached: its header has the bit that internal blocks have
+    expect(() => heap.free(slot - 16)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+    expect(heap.check()).toBeNull();
+    pool.free(slot);
+    pool.destroy();
+  });
+
+  it("never makes the heap grow: it is merged before the heap grows", async () => {
+    // The same calls on a heap without the cache, whose free blocks are what the cached heap's
+    // become once merged: its largest free block must serve the request on the cached heap too.
+    const run = async (cache: boolean) => {
+      const heap = await createHeap({ cache });
+      const blocks = Array.from({ length: 64 }, (_, i) => heap.malloc(40 + (i % 5) * 24));
+      heap.malloc(8);
+      blocks.forEach((p, i) => { if (i % 7 !== 3) heap.free(p); });
+      return heap;
+    };
+    const plain = await run(false);
+    const heap = await run(true);
+    expect(heap.stats().cachedBlocks).toBeGreaterThan(0);
+    const extent = heap.stats().extent;
+    expect(heap.stats().extent).toBe(plain.stats().extent);
+    const big = heap.malloc(plain.stats().largestFree - HEADER);
+    expect(big).not.toBe(0);
+    expect(heap.stats()).toMatchObject({ extent, cachedBlocks: 0 });
+    expect(heap.check()).toBeNull();
+  });
+
+  it("a request that fails empties the cache, and leaves the free bytes as they were", async () => {
+    const heap = await createHeap({ maximumPages: 2 });
+    heap.malloc(8);
+    const a = heap.malloc(200);
+    heap.free(a);
+    const before = heap.stats();
+    expect(before.cachedBlocks).toBe(1);
+    expect(heap.malloc(4 * PAGE)).toBe(0);
+    const after = heap.stats();
+    expect(after).toMatchObject({ cachedBlocks: 0, extent: before.extent, freeBytes: before.freeBytes, usedBytes: before.usedBytes });
+    expect(heap.check()).toBeNull();
+  });
+
+  it("freeing the last used block leaves one free block", async () => {
+    const heap = await createHeap();
+    const ps = [24, 40, 100, 300, 5000, 16, 480].map((n) => heap.malloc(n));
+    for (const p of ps) heap.free(p);
+    expect(heap.stats()).toMatchObject({ usedBlocks: 0, cachedBlocks: 0, freeBlocks: 1 });
+    expect(heap.check()).toBeNull();
+  });
+
+  it("realloc grows a block into its cached right neighbour", async () => {
+    const heap = await createHeap();
+    heap.malloc(8);
+    const a = heap.malloc(40);
+    const b = heap.malloc(40);
+    heap.malloc(8);
+    heap.free(b);
+    expect(heap.stats().cachedBlocks).toBe(1);
+    expect(heap.realloc(a, 80)).toBe(a);
+    expect(heap.check()).toBeNull();
+  });
+
+  it("holds blocks up to 512 bytes, at most 8 of a size", async () => {
+    const heap = await createHeap();
+    heap.malloc(8);
+    const small = Array.from({ length: 10 }, () => heap.malloc(60));
+    const big = heap.malloc(600);
+    heap.malloc(8);
+    for (const p of small) heap.free(p);
+    heap.free(big);
+    expect(heap.stats().cachedBlocks).toBe(8);
+    expect(heap.blocks().filter((x) => x.kind === "cached").every((x) => x.size === 64)).toBe(true);
+    expect(heap.check()).toBeNull();
+  });
+
+  it("is off with cache: false, on the debug heap, and under the chapter's policies", async () => {
+    for (const options of [{ cache: false }, { debug: true }, { policy: "best-fit" as const }, { coalesce: "deferred" as const }]) {
+      const heap = await createHeap(options);
+      heap.malloc(8);
+      heap.free(heap.malloc(40));
+      expect(heap.stats().cachedBlocks).toBe(0);
+    }
+  });
+
+  it("check() reports a broken bin as I18", async () => {
+    const heap = await createHeap();
+    heap.malloc(8);
+    const a = heap.malloc(40);
+    heap.free(a);
+    expect(headerOf(heap, a) & 4).toBe(4);
+    new DataView(heap.memory.buffer).setUint32(a, a - HEADER, true);   // its bin link, to itself
+    expect(heap.check()).toMatchObject({ invariant: 18 });
+  });
+});
