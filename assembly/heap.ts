@@ -841,9 +841,10 @@ export function reallocate(ptr: usize, n: usize): usize {
   // placed at the top of a large free block would otherwise grow the heap on every cycle.
   ownEnd();                                 // (foreign build: a gap makes b no longer end the heap; a failure shows below)
   const right = b + cur;
-  const flags = HEADER(b) & (USED | LEFT_USED);
   // A cached right neighbour is free to the user: empty the cache, so that b can grow into it.
+  // (Before b's flags are read: a cached left neighbour, merged now, clears b's L bit.)
   if (CACHING && (HEADER(right) & (USED | INTERNAL)) == (USED | INTERNAL) && isCached(right)) flushCache();
+  const flags = HEADER(b) & (USED | LEFT_USED);
   const rightFree = !ISUSED(right);
   const room = rightFree ? cur + SIZE(right) : cur;   // what b reaches in place
   if (room >= size) {                       // the free right neighbour is enough

@@ -5,28 +5,38 @@ import { createHeap } from "../src/index.js";
 import type { Heap } from "../src/index.js";
 import { HEADER, PAGE } from "./helpers.js";
 
+/**
+ * A heap with a 256 KiB block at its start, so that the cache (at most 1/64 of the extent) may
+ * hold 4 KiB: the tests' handful of small blocks.
+ */
+async function roomyHeap(options: Parameters<typeof createHeap>[0] = {}) {
+  const heap = await createHeap(options);
+  heap.malloc(256 * 1024);
+  return heap;
+}
+
 /** The header word of the block whose payload is p. */
 const headerOf = (heap: Heap, p: number) => new DataView(heap.memory.buffer).getUint32(p - HEADER, true);
 
 describe("the cache of small freed blocks", () => {
   it("gives a freed small block back to the next malloc of its size, without merging it", async () => {
-    const heap = await createHeap();
+    const heap = await roomyHeap();
     const keep = heap.malloc(8);
     const a = heap.malloc(40);
     const b = heap.malloc(40);
     heap.free(a);
     heap.free(b);                            // a free neighbour, yet no merge: both wait in the bin
-    expect(heap.stats()).toMatchObject({ cachedBlocks: 2, cachedBytes: 96, usedBlocks: 1 });
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 2, cachedBytes: 96, usedBlocks: 2 });   // (keep and roomyHeap's block)
     expect(heap.blocks().filter((x) => x.kind === "cached").map((x) => x.address + HEADER)).toEqual([b, a].sort((x, y) => x - y));
     expect(heap.check()).toBeNull();
     expect(heap.malloc(40)).toBe(b);         // the last one in comes out first
     expect(heap.malloc(44)).toBe(a);         // (44 bytes take the same 48-byte block)
-    expect(heap.stats()).toMatchObject({ cachedBlocks: 0, usedBlocks: 3 });
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 0, usedBlocks: 4 });
     heap.free(keep);
   });
 
   it("refuses a second free of a cached block as a double free, and every other use of it", async () => {
-    const heap = await createHeap();
+    const heap = await roomyHeap();
     heap.malloc(8);
     const a = heap.malloc(100);
     heap.free(a);
@@ -34,13 +44,13 @@ describe("the cache of small freed blocks", () => {
     expect(() => heap.free(a)).toThrow(expect.objectContaining({ code: "double-free" }));
     expect(() => heap.usableSize(a)).toThrow(expect.objectContaining({ code: "double-free" }));
     expect(() => heap.realloc(a, 200)).toThrow(expect.objectContaining({ code: "double-free" }));
-    for (let p = a - 12; p < a + 112; p += 4) if (p !== a) expect(() => heap.free(p)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+    for (let p = a - 12; p < a + 100; p += 4) if (p !== a) expect(() => heap.free(p)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
     expect(heap.stats()).toEqual(before);
     expect(heap.check()).toBeNull();
   });
 
   it("a cached block is never taken for a pool's handle", async () => {
-    const heap = await createHeap();
+    const heap = await roomyHeap();
     heap.malloc(8);
     const pool = heap.fixedPool(24);
     const slot = pool.alloc();
@@ -56,10 +66,10 @@ describe("the cache of small freed blocks", () => {
     // The same calls on a heap without the cache, whose free blocks are what the cached heap's
     // become once merged: its largest free block must serve the request on the cached heap too.
     const run = async (cache: boolean) => {
-      const heap = await createHeap({ cache });
-      const blocks = Array.from({ length: 64 }, (_, i) => heap.malloc(40 + (i % 5) * 24));
+      const heap = await roomyHeap({ cache });
+      const blocks = Array.from({ length: 64 }, (_, i) => heap.malloc(200 + (i % 5) * 64));
       heap.malloc(8);
-      blocks.forEach((p, i) => { if (i % 7 !== 3) heap.free(p); });
+      for (const p of blocks) heap.free(p);    // one run of ~28 KB, cut by the cached blocks
       return heap;
     };
     const plain = await run(false);
@@ -74,13 +84,13 @@ describe("the cache of small freed blocks", () => {
   });
 
   it("a request that fails empties the cache, and leaves the free bytes as they were", async () => {
-    const heap = await createHeap({ maximumPages: 2 });
+    const heap = await roomyHeap({ maximumPages: 6 });
     heap.malloc(8);
     const a = heap.malloc(200);
     heap.free(a);
     const before = heap.stats();
     expect(before.cachedBlocks).toBe(1);
-    expect(heap.malloc(4 * PAGE)).toBe(0);
+    expect(heap.malloc(8 * PAGE)).toBe(0);
     const after = heap.stats();
     expect(after).toMatchObject({ cachedBlocks: 0, extent: before.extent, freeBytes: before.freeBytes, usedBytes: before.usedBytes });
     expect(heap.check()).toBeNull();
@@ -88,14 +98,14 @@ describe("the cache of small freed blocks", () => {
 
   it("freeing the last used block leaves one free block", async () => {
     const heap = await createHeap();
-    const ps = [24, 40, 100, 300, 5000, 16, 480].map((n) => heap.malloc(n));
+    const ps = [256 * 1024, 24, 40, 100, 300, 5000, 16, 480].map((n) => heap.malloc(n));
     for (const p of ps) heap.free(p);
     expect(heap.stats()).toMatchObject({ usedBlocks: 0, cachedBlocks: 0, freeBlocks: 1 });
     expect(heap.check()).toBeNull();
   });
 
   it("realloc grows a block into its cached right neighbour", async () => {
-    const heap = await createHeap();
+    const heap = await roomyHeap();
     heap.malloc(8);
     const a = heap.malloc(40);
     const b = heap.malloc(40);
@@ -107,7 +117,7 @@ describe("the cache of small freed blocks", () => {
   });
 
   it("holds blocks up to 512 bytes, at most 8 of a size", async () => {
-    const heap = await createHeap();
+    const heap = await roomyHeap();
     heap.malloc(8);
     const small = Array.from({ length: 10 }, () => heap.malloc(60));
     const big = heap.malloc(600);
@@ -121,15 +131,27 @@ describe("the cache of small freed blocks", () => {
 
   it("is off with cache: false, on the debug heap, and under the chapter's policies", async () => {
     for (const options of [{ cache: false }, { debug: true }, { policy: "best-fit" as const }, { coalesce: "deferred" as const }]) {
-      const heap = await createHeap(options);
+      const heap = await roomyHeap(options);
       heap.malloc(8);
       heap.free(heap.malloc(40));
       expect(heap.stats().cachedBlocks).toBe(0);
     }
   });
 
-  it("check() reports a broken bin as I18", async () => {
+  it("holds at most 1/64 of the extent: little on a small heap", async () => {
     const heap = await createHeap();
+    const keep = heap.malloc(8);
+    const blocks = Array.from({ length: 8 }, () => heap.malloc(100));
+    heap.malloc(8);
+    for (const p of blocks) heap.free(p);
+    const { cachedBytes, extent } = heap.stats();
+    expect(cachedBytes).toBeLessThanOrEqual(extent / 64);
+    expect(heap.check()).toBeNull();
+    heap.free(keep);
+  });
+
+  it("check() reports a broken bin as I18", async () => {
+    const heap = await roomyHeap();
     heap.malloc(8);
     const a = heap.malloc(40);
     heap.free(a);
