@@ -3,6 +3,8 @@ export { attachHeap, createHeap } from "./heap.js";
 export { linkProgram } from "./program.js";
 export type { LinkedProgram, ProgramOptions } from "./program.js";
 export { HeapError } from "./errors.js";
+/** The raw exports of the `.wasm` subpaths ("wasmalloc/wasm" and the others), for code that instantiates them itself. */
+export type { CoreExports } from "./loader.js";
 export type { HeapErrorCode } from "./errors.js";
 export { INVARIANTS } from "./invariants.js";
 export { STAT_FIELDS } from "./stats.js";

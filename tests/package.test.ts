@@ -1,6 +1,7 @@
 // The package as users import it: built JavaScript from plain Node, and the CLI.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -86,6 +87,32 @@ describe("the built package", () => {
     const out = execFileSync(process.execPath, ["dist/cli.js", "demo"], { cwd: root, encoding: "utf8" });
     for (const policy of ["first-fit", "next-fit", "best-fit"]) expect(out).toContain(`${policy}, immediate coalescing`);
     expect(out).toMatch(/policy\s+coalesce\s+extent/);
+  });
+
+  it("a strict TypeScript consumer (nodenext) type-checks the library and the raw exports of a wasm subpath", () => {
+    const project = mkdtempSync(join(tmpdir(), "wasmalloc-ts-"));
+    try {
+      mkdirSync(join(project, "node_modules"));
+      symlinkSync(root, join(project, "node_modules", "wasmalloc"), "dir");
+      writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module" }));
+      writeFileSync(join(project, "tsconfig.json"), JSON.stringify({
+        compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, types: [], lib: ["es2022", "dom"] },
+        files: ["main.ts"],
+      }));
+      writeFileSync(join(project, "main.ts"), [
+        'import { createHeap, type CoreExports, type HeapStats } from "wasmalloc";',
+        "const heap = await createHeap({ cache: false });",
+        "const stats: HeapStats = heap.stats();",
+        "const cached: number = stats.cachedBlocks + stats.cachedBytes;",
+        "declare const instance: WebAssembly.Instance;",
+        "const raw = instance.exports as unknown as CoreExports;",
+        "const p: number = raw.malloc(16) + raw.free(0) + cached;",
+        "export { p };",
+      ].join("\n"));
+      execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", project], { cwd: project, stdio: "pipe" });
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   it("the CLI refuses unknown commands", () => {
