@@ -41,6 +41,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
 console.log(`bench:as, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores, median of ${RUNS} runs`);
 console.log("\n| workload | TLSF ms | wasmalloc ms | speed vs TLSF (median, range) | TLSF peak memory | wasmalloc peak memory |");
 console.log("|---|---:|---:|---:|---:|---:|");
+const missed = [];
 for (const [fn, arg] of WORKLOADS) {
   for (const n of ["tlsf", "wasmalloc"]) once(n, fn, arg);   // warm-up
   const t = [], w = [], ratios = [];
@@ -54,4 +55,10 @@ for (const [fn, arg] of WORKLOADS) {
     tb = Math.max(tb, got.tlsf.bytes); wb = Math.max(wb, got.wasmalloc.bytes);
   }
   console.log(`| ${fn}(${arg}) | ${median(t).toFixed(1)} | ${median(w).toFixed(1)} | ${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) | ${tb.toLocaleString("en-US")} B | ${wb.toLocaleString("en-US")} B |`);
+  if (median(ratios) < 1) missed.push(`${fn}: speed ${median(ratios).toFixed(2)}× TLSF`);
+  if (wb >= tb) missed.push(`${fn}: peak memory ${(wb / tb).toFixed(2)}× TLSF's`);
 }
+// The targets (issue 16): at least TLSF's speed, and less peak memory, on every workload.
+console.log(missed.length === 0
+  ? "\nTargets met: at least TLSF's speed and less peak memory on every workload."
+  : `\nTargets not met (${missed.join("; ")}). Where the time and memory go: bench/RESULTS.md, "AssemblyScript programs on wasmalloc's runtime".`);
