@@ -26,6 +26,8 @@ export const MAP_COLORS: Readonly<Record<HeapBlock["kind"], string>> = {
 };
 
 const ROW_HEIGHT = 28;
+/** Pixels per legend entry (a swatch and the longest kind's name). */
+const LEGEND_STEP = 96;
 const ROW_GAP = 6;
 const HEADER_BYTES = 4;
 
@@ -64,9 +66,11 @@ export function renderHeapMap(blocks: readonly HeapBlock[], options: MapOptions 
   const rowsUsed = placed.length ? placed[placed.length - 1].y / (ROW_HEIGHT + ROW_GAP) + 1 : 0;
   const height = top + rowsUsed * (ROW_HEIGHT + ROW_GAP) + 10;
   const s = options.stats;
+  const n = (v: number): string => v.toLocaleString("en-US");
+  const cached = s && s.cachedBlocks > 0 ? ` (${n(s.cachedBytes)} B of it in ${n(s.cachedBlocks)} cached blocks)` : "";
   const caption = [
     options.title ?? "wasmalloc heap",
-    s ? `extent ${s.extent} B · used ${s.usedBytes} B in ${s.usedBlocks} blocks · free ${s.freeBytes} B in ${s.freeBlocks} blocks (largest ${s.largestFree}) · memory ${s.memoryBytes} B` : "",
+    s ? `extent ${n(s.extent)} B · used ${n(s.usedBytes)} B in ${n(s.usedBlocks)} blocks · free ${n(s.freeBytes)} B in ${n(s.freeBlocks)} blocks${cached} (largest ${n(s.largestFree)}) · memory ${n(s.memoryBytes)} B` : "",
   ];
   const rects: string[] = [];
   let headers = "";
@@ -79,10 +83,16 @@ export function renderHeapMap(blocks: readonly HeapBlock[], options: MapOptions 
     headers += `M${x.toFixed(2)} ${yy}h${Math.min(tag, w).toFixed(2)}v${ROW_HEIGHT}h-${Math.min(tag, w).toFixed(2)}z`;
     if (block.kind === "free") footers += `M${(x + w - Math.min(tag, w)).toFixed(2)} ${yy}h${Math.min(tag, w).toFixed(2)}v${ROW_HEIGHT}h-${Math.min(tag, w).toFixed(2)}z`;
   }
-  const legend = (Object.keys(MAP_COLORS) as HeapBlock["kind"][]).map((k, i) =>
-    `<rect x="${width - 430 + i * 108}" y="8" width="12" height="12" fill="${MAP_COLORS[k]}" stroke="#555" stroke-width="0.5"/><text x="${width - 414 + i * 108}" y="18">${k}</text>`).join("");
+  // The legend keeps the top row's right end; the title gets what is left of it, shortened with
+  // an ellipsis when it would run into the legend (about 8.5 px a character at 15 px bold).
+  const kinds = Object.keys(MAP_COLORS) as HeapBlock["kind"][];
+  const legendX = width - kinds.length * LEGEND_STEP;
+  const legend = kinds.map((k, i) =>
+    `<rect x="${legendX + i * LEGEND_STEP}" y="8" width="12" height="12" fill="${MAP_COLORS[k]}" stroke="#555" stroke-width="0.5"/><text x="${legendX + 16 + i * LEGEND_STEP}" y="18">${k}</text>`).join("");
+  const room = Math.max(8, Math.floor((legendX - 12) / 8.5));
+  const title = caption[0].length > room ? `${caption[0].slice(0, room - 1)}…` : caption[0];
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">
-<text x="0" y="18" font-size="15" font-weight="bold">${esc(caption[0])}</text>
+<text x="0" y="18" font-size="15" font-weight="bold"><title>${esc(caption[0])}</title>${esc(title)}</text>
 <text x="0" y="40" fill="#333">${esc(caption[1])}</text>
 <text x="0" y="56" fill="#777" font-size="10">one box per block in address order, ${bytesPerPx < 1 ? `${(1 / bytesPerPx).toFixed(0)} px per byte` : `${bytesPerPx.toFixed(1)} bytes per px`}; dark strips are headers and, on free blocks, footers</text>
 ${legend}

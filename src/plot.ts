@@ -14,13 +14,18 @@ export function renderPlot(series: readonly Series[], options: { title?: string;
   const left = 50;
   const right = 20;
   const top = 60;
-  const bottom = 40;
+  const bottom = 44;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const xMax = Math.max(1, ...xs);
   const px = (x: number): number => left + (x / xMax) * (width - left - right);
   const py = (y: number): number => top + (1 - Math.min(1, Math.max(0, y))) * (height - top - bottom);
   const grid = [0, 0.25, 0.5, 0.75, 1].map((y) =>
     `<line x1="${left}" x2="${width - right}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/><text x="${left - 6}" y="${py(y) + 4}" text-anchor="end">${y.toFixed(2)}</text>`).join("");
+  // x ticks at fifths of the range, with thousands separated.
+  const xTicks = [0, 0.2, 0.4, 0.6, 0.8, 1].map((f) => {
+    const x = Math.round(f * xMax);
+    return `<line x1="${px(x)}" x2="${px(x)}" y1="${py(0)}" y2="${py(0) + 4}" stroke="#333"/><text x="${px(x)}" y="${py(0) + 16}" text-anchor="middle">${x.toLocaleString("en-US")}</text>`;
+  }).join("");
   const lines = series.map((s, i) => {
     const d = s.points.map((p, j) => `${j ? "L" : "M"}${px(p[0]).toFixed(1)} ${py(p[1]).toFixed(1)}`).join("");
     return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"><title>${s.name}</title></path>` +
@@ -30,7 +35,8 @@ export function renderPlot(series: readonly Series[], options: { title?: string;
 <text x="${left}" y="16" font-size="14" font-weight="bold">${(options.title ?? "").replace(/[<&]/g, "")}</text>
 ${grid}
 <line x1="${left}" x2="${width - right}" y1="${py(0)}" y2="${py(0)}" stroke="#333"/>
-<text x="${width - right}" y="${height - 10}" text-anchor="end">${options.xLabel ?? "operation"} (0 to ${xMax})</text>
+${xTicks}
+<text x="${width - right}" y="${height - 4}" text-anchor="end">${options.xLabel ?? "operation"}</text>
 ${lines}
 </svg>
 `;

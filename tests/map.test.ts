@@ -48,6 +48,24 @@ describe("wasmalloc map", () => {
     expect(blocks.reduce((n, b) => n + b.size, 0)).toBe(s.extent - 12);   // every byte but prologue and epilogue
   });
 
+  it("keeps the legend inside the picture, shortens a long title before it, and separates thousands", async () => {
+    const heap = await createHeap();
+    heap.malloc(256 * 1024);
+    const a = heap.malloc(40);
+    heap.malloc(8);
+    heap.free(a);                            // a cached block: the legend's fifth kind
+    const width = 600;
+    const svg = renderHeapMap(heap.blocks(), { width, stats: heap.stats(), title: `heap of ${"/very/long/path/".repeat(12)}trace.rep` });
+    const legendX = [...svg.matchAll(/<rect x="([\d.]+)" y="8" width="12"/g)].map((m) => Number(m[1]));
+    expect(legendX).toHaveLength(5);
+    expect(Math.max(...legendX) + 16 + 8 * "quarantined".length).toBeLessThanOrEqual(width + 40);
+    const title = /font-weight="bold"><title>[^<]*<\/title>([^<]*)</.exec(svg)![1];
+    expect(title.endsWith("…")).toBe(true);
+    expect(title.length * 8.5).toBeLessThan(Math.min(...legendX));
+    expect(svg).toMatch(/extent 26\d,\d{3} B/);
+    expect(svg).toMatch(/cached blocks/);
+  });
+
   it("refuses bad arguments with the usage", () => {
     expect(() => execFileSync(process.execPath, ["dist/cli.js", "map"], { cwd: root, stdio: "pipe" })).toThrow(/give exactly one trace file/);
     expect(() => execFileSync(process.execPath, ["dist/cli.js", "map", traceFile, "--at", "x"], { cwd: root, stdio: "pipe" })).toThrow(/--at takes a non-negative integer/);
@@ -61,5 +79,6 @@ describe("wasmalloc plot", () => {
     const svg = readFileSync(out, "utf8");
     expect(svg.match(/<path d="M/g)?.length).toBe(2);
     expect(svg).toContain("utilization (peak payload ÷ extent)");
+    expect([...svg.matchAll(/text-anchor="middle">([\d,]+)</g)].map((m) => m[1])).toEqual(["0", "1", "2", "4", "5", "6"]);
   });
 });
