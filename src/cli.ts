@@ -243,6 +243,41 @@ function printTable(rows: { name: string; results: Measurement[] }[], reference:
   for (const l of lines) console.log(fmt(l));
 }
 
+/**
+ * The table's answer in a few lines: which allocator is fastest and which is tightest over the
+ * suite and on each workload, with how far apart the runs were (the slowest run ÷ the fastest,
+ * the median over the workloads).
+ */
+function printReading(rows: { name: string; results: Measurement[] }[]): void {
+  if (rows.length === 0) return;
+  const names = rows[0].results.map((r) => r.allocator);
+  const total = (n: string) => {
+    let ops = 0, seconds = 0, span = 0;
+    const spreads: number[] = [];
+    for (const { results } of rows) {
+      const r = results.find((x) => x.allocator === n)!;
+      ops += r.ops;
+      seconds += r.ops / r.opsPerSecond;
+      span += r.spanUtilization;
+      spreads.push(r.spread);
+    }
+    spreads.sort((a, b) => a - b);
+    return { n, speed: ops / seconds, span: span / rows.length, spread: spreads[spreads.length >> 1] };
+  };
+  const all = names.map(total);
+  const bySpeed = [...all].sort((a, b) => b.speed - a.speed);
+  const bySpan = [...all].sort((a, b) => b.span - a.span);
+  const pct = (x: number) => `${((x - 1) * 100).toFixed(0)}%`;
+  console.log("\nReading:");
+  console.log(`- fastest over the suite: ${bySpeed[0].n}, ${(bySpeed[0].speed / bySpeed[1].speed).toFixed(2)}× ${bySpeed[1].n} (its runs of a workload spread by ${pct(bySpeed[0].spread)} at the median: read a lead smaller than that as a tie)`);
+  console.log(`- tightest over the suite (mean utilization of the payload span): ${bySpan[0].n}, ${bySpan[0].span.toFixed(3)} against ${bySpan[1].n}'s ${bySpan[1].span.toFixed(3)}`);
+  for (const { name, results } of rows) {
+    const fast = [...results].sort((a, b) => b.opsPerSecond - a.opsPerSecond)[0];
+    const tight = [...results].sort((a, b) => b.spanUtilization - a.spanUtilization)[0];
+    console.log(`- ${name}: fastest ${fast.allocator}, tightest ${tight.allocator} (${tight.spanUtilization.toFixed(3)})`);
+  }
+}
+
 /** wasmalloc replay: traces from files and directories, every chosen allocator. */
 async function replayCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -283,7 +318,9 @@ async function compare(): Promise<void> {
   console.log(`wasmalloc compare: ${names.join(", ")} on the bundled workloads (src/generators.ts)`);
   console.log(UTIL_LEGEND);
   const traces = Object.entries(WORKLOADS).map(([name, make]) => ({ name, trace: make() }));
-  printTable(await measureAll(traces, names, false), names.includes("tlsf") ? "tlsf" : names[0]);
+  const rows = await measureAll(traces, names, false);
+  printTable(rows, names.includes("tlsf") ? "tlsf" : names[0]);
+  printReading(rows);
   if (names.includes("thi.ng")) console.log("\nthi.ng: @thi.ng/malloc 6.1.150; its realloc leaks the old block whenever the block moves.");
 }
 

@@ -46,6 +46,8 @@ export interface Measurement {
   spanUtilization: number;
   /** Operations per second, best of `runs`, the replay alone timed. */
   opsPerSecond: number;
+  /** The slowest of the `runs` timed passes ÷ the fastest (1 for one run): how much the runs spread. */
+  spread: number;
   /** "ok", or what the verification pass found. */
   verified: string;
 }
@@ -53,6 +55,7 @@ export interface Measurement {
 /** Replays `trace` on fresh allocators from `make`: `runs` timed passes and one verified pass. */
 export async function measure(make: () => Promise<Measurable>, trace: Trace, runs = 3): Promise<Measurement> {
   let best = Infinity;
+  let worst = 0;
   let name = "";
   let utilization = 0;
   let memoryUtilization = 0;
@@ -62,7 +65,9 @@ export async function measure(make: () => Promise<Measurable>, trace: Trace, run
     name = a.name;
     const t0 = performance.now();
     const result = replay(a, trace);
-    best = Math.min(best, performance.now() - t0);
+    const ms = performance.now() - t0;
+    best = Math.min(best, ms);
+    worst = Math.max(worst, ms);
     if (r === 0) {
       const extent = a.extent() ?? result.payloadSpan;
       utilization = extent > 0 ? result.peakPayload / extent : 0;
@@ -77,5 +82,5 @@ export async function measure(make: () => Promise<Measurable>, trace: Trace, run
   } catch (err) {
     verified = err instanceof Error ? err.message : String(err);
   }
-  return { allocator: name, ops: trace.kinds.length, utilization, memoryUtilization, spanUtilization, opsPerSecond: trace.kinds.length / (Math.max(best, 0.001) / 1000), verified };
+  return { allocator: name, ops: trace.kinds.length, utilization, memoryUtilization, spanUtilization, opsPerSecond: trace.kinds.length / (Math.max(best, 0.001) / 1000), spread: best > 0 ? worst / best : 1, verified };
 }

@@ -86,6 +86,10 @@ describe("wasmalloc compare (npm start)", () => {
     }
     for (const a of ["wasmalloc:first-fit", "wasmalloc:best-fit", "js-pool", "tlsf", "thi.ng"]) expect(out).toContain(`SUITE (mean util, total ops/s)  ${a}`);
     expect(out).not.toMatch(/FAILED/);
+    // It ends with its reading: the winners over the suite and on each workload.
+    expect(out).toMatch(/Reading:\n- fastest over the suite: \S+, \d+\.\d\d× \S+ \(its runs of a workload spread by \d+% at the median/);
+    expect(out).toMatch(/- tightest over the suite \(mean utilization of the payload span\): \S+, 0\.\d{3}/);
+    expect(out).toMatch(/- vector growth: fastest \S+, tightest \S+ \([01]\.\d{3}\)/);
   }, 60_000);
 });
 
