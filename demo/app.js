@@ -14,12 +14,20 @@ function log(line) {
   el.scrollTop = el.scrollHeight;
 }
 
+/** Statistics that mean something only on some heaps: shown there alone. */
+const ONLY = { allocations: "debug", quarantinedBlocks: "debug", quarantinedBytes: "debug", foreignBytes: "never", cachedBlocks: "release", cachedBytes: "release" };
+
 function draw() {
   const { heap, trace, op } = state;
   const blocks = heap.blocks();
-  $("map").innerHTML = renderHeapMap(blocks, { width: 1000, rows: 24, stats: heap.stats(), title: `${heap.policy}, ${heap.coalesce}${$("debug").checked ? ", debug" : ""}` });
+  const debug = $("debug").checked;
+  // Drawn at the width it is shown at (at least 600 px), so that its text stays readable.
+  const width = Math.max(600, Math.min(1400, Math.floor($("map").clientWidth || 1000)));
+  const labels = new Map([...state.named].map(([name, p]) => [p, name]));
+  $("map").innerHTML = renderHeapMap(blocks, { width, rows: 24, stats: heap.stats(), labels, title: `${heap.policy}, ${heap.coalesce}${debug ? ", debug" : ""}` });
   const s = heap.stats();
-  $("stats").innerHTML = Object.entries(s).map(([k, v]) => `<tr><td>${k}</td><td>${v.toLocaleString("en-US")}</td></tr>`).join("");
+  const shown = Object.entries(s).filter(([k]) => !ONLY[k] || ONLY[k] === (debug ? "debug" : "release"));
+  $("stats").innerHTML = shown.map(([k, v]) => `<tr><td>${k}</td><td>${v.toLocaleString("en-US")}</td></tr>`).join("");
   $("progress").textContent = `operation ${op} of ${trace.kinds.length}`;
   state.blocks = blocks.length;
   state.rects = $("map").querySelectorAll("rect[data-kind]").length;
@@ -50,6 +58,7 @@ function step(n) {
 }
 
 function stop() {
+  if (state.timer) log(`paused at operation ${state.op}`);
   clearInterval(state.timer);
   state.timer = 0;
   $("play").textContent = "play";
@@ -57,6 +66,7 @@ function stop() {
 
 function play() {
   if (state.timer) return stop();
+  log(`playing from operation ${state.op}`);
   $("play").textContent = "pause";
   const per = Math.max(1, Math.round(state.trace.kinds.length / 300));
   state.timer = setInterval(() => {
@@ -107,9 +117,16 @@ function command(text) {
 
 $("reset").onclick = reset;
 $("step").onclick = () => step(1);
-$("step100").onclick = () => step(100);
+$("step100").onclick = () => {
+  const from = state.op;
+  step(100);
+  log(`stepped ${state.op - from} operations: now at ${state.op}`);
+};
 $("play").onclick = play;
-$("end").onclick = () => step(Infinity);
+$("end").onclick = () => {
+  step(Infinity);
+  log(`ran to the end: ${state.op} operations`);
+};
 for (const id of ["policy", "coalesce", "debug", "workload"]) $(id).onchange = reset;
 $("command").onsubmit = (e) => {
   e.preventDefault();

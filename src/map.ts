@@ -14,6 +14,8 @@ export interface MapOptions {
   title?: string;
   /** Statistics to print under the caption. */
   stats?: HeapStats;
+  /** Names to write on blocks, by payload address (the demo's t1, t2, …); a block too narrow for its name shows it on hover. */
+  labels?: ReadonlyMap<number, string>;
 }
 
 /** Fill colours by block kind. */
@@ -73,13 +75,19 @@ export function renderHeapMap(blocks: readonly HeapBlock[], options: MapOptions 
     s ? `extent ${n(s.extent)} B · used ${n(s.usedBytes)} B in ${n(s.usedBlocks)} blocks · free ${n(s.freeBytes)} B in ${n(s.freeBlocks)} blocks${cached} (largest ${n(s.largestFree)}) · memory ${n(s.memoryBytes)} B` : "",
   ];
   const rects: string[] = [];
+  const labelText: string[] = [];
   let headers = "";
   let footers = "";
   const tag = Math.max(0.25, HEADER_BYTES / bytesPerPx);
   for (const { x, y, w, block } of placed) {
     const yy = top + y;
     const clipped = block.size / bytesPerPx > w + 0.001 ? " (drawn shortened)" : "";
-    rects.push(`<rect x="${x.toFixed(2)}" y="${yy}" width="${w.toFixed(2)}" height="${ROW_HEIGHT}" fill="${MAP_COLORS[block.kind]}" stroke="#555" stroke-width="0.3" data-kind="${block.kind}" data-address="${block.address}" data-size="${block.size}"><title>${block.kind} block at ${block.address} (0x${block.address.toString(16)}), ${block.size} bytes${clipped}</title></rect>`);
+    const label = options.labels?.get(block.address + HEADER_BYTES);
+    const named = label !== undefined ? `${esc(label)}: ` : "";
+    rects.push(`<rect x="${x.toFixed(2)}" y="${yy}" width="${w.toFixed(2)}" height="${ROW_HEIGHT}" fill="${MAP_COLORS[block.kind]}" stroke="#555" stroke-width="0.3" data-kind="${block.kind}" data-address="${block.address}" data-size="${block.size}"><title>${named}${block.kind} block at ${block.address} (0x${block.address.toString(16)}), ${block.size.toLocaleString("en-US")} bytes${clipped}</title></rect>`);
+    if (label !== undefined && w >= 7 * label.length + 4) {
+      labelText.push(`<text x="${(x + w / 2).toFixed(2)}" y="${yy + ROW_HEIGHT / 2 + 4}" text-anchor="middle" fill="${block.kind === "used" ? "#fff" : "#222"}" data-label="${esc(label)}">${esc(label)}</text>`);
+    }
     headers += `M${x.toFixed(2)} ${yy}h${Math.min(tag, w).toFixed(2)}v${ROW_HEIGHT}h-${Math.min(tag, w).toFixed(2)}z`;
     if (block.kind === "free") footers += `M${(x + w - Math.min(tag, w)).toFixed(2)} ${yy}h${Math.min(tag, w).toFixed(2)}v${ROW_HEIGHT}h-${Math.min(tag, w).toFixed(2)}z`;
   }
@@ -99,6 +107,7 @@ ${legend}
 <g>${rects.join("\n")}</g>
 <path d="${headers}" fill="#222" opacity="0.55"/>
 <path d="${footers}" fill="#222" opacity="0.35"/>
+<g font-size="11">${labelText.join("")}</g>
 </svg>
 `;
 }

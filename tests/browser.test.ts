@@ -65,9 +65,20 @@ describe.skipIf(!have && !inCI)("the demo page in headless Chromium", () => {
     expect(shown.rects).toBe(shown.blocks);
     expect(await page.locator("#map rect[data-kind=free]").count()).toBe(heap.blocks().filter((b) => b.kind === "free").length);
 
+    expect(await page.textContent("h1")).toMatch(/the heap as a parking lot/);
+    expect(await page.textContent("#about")).toMatch(/Each box is a block of the heap/);
+    await expect.poll(() => page.textContent("#log")).toMatch(/stepped 100 operations: now at 2500/);
+    expect(await page.locator("#stats td", { hasText: /^quarantinedBlocks$/ }).count()).toBe(0);   // a release heap
     await page.fill("#cmd", "malloc 100");
     await page.click("#command button");
     await expect.poll(() => page.textContent("#log")).toMatch(/t1 = \d+/);
+    // Its name is on its box's tooltip, and written on the box where the box is wide enough:
+    // on a fresh heap, where a 104-byte block is a wide box.
+    await expect.poll(() => page.locator("#map rect title", { hasText: /^t1: used block/ }).count()).toBe(1);
+    await page.click("#reset");
+    await page.fill("#cmd", "malloc 100");
+    await page.click("#command button");
+    await expect.poll(() => page.locator("#map text[data-label]").count()).toBe(1);
 
     mkdirSync(`${root}build/screenshots`, { recursive: true });
     await page.screenshot({ path: `${root}build/screenshots/demo.png` });
