@@ -390,6 +390,13 @@ function wrapDebug(core: CoreExports, options: ResolvedOptions): DebugHeap {
       base.free(ptr);
       if (seq >= 0) notes.delete(seq);
     },
+    allocArray<C extends TypedArrayConstructor>(ctor: C, length: number): HeapArray<InstanceType<C>> {
+      // The core's block, recorded like malloc's (its stack with captureStacks), and freed through
+      // this heap's free, which forgets the record.
+      const { ptr } = base.allocArray(ctor, length);
+      note(ptr, undefined);
+      return new HeapArrayHandle<InstanceType<C>>(ctor, core.memory, ptr, length, (p) => heap.free(p));
+    },
     leaks: () => walk(0),
     mark: () => core.heap_stat(13),
     leaksSince(mark: number): LeakEntry[] {

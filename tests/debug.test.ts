@@ -106,6 +106,17 @@ describe("the debug heap", () => {
     expect(leak.stack).toMatch(/allocateForCache/);
   });
 
+  it("allocArray's blocks are recorded like malloc's: a captured stack, forgotten when the handle frees", async () => {
+    const heap = await createHeap({ debug: true, captureStacks: true });
+    function loadSamples() { return heap.allocArray(Float64Array, 100); }
+    const samples = loadSamples();
+    const [leak] = heap.leaks();
+    expect(leak).toMatchObject({ ptr: samples.ptr, size: 800 });
+    expect(leak.stack).toMatch(/loadSamples/);
+    samples.free();
+    expect(heap.leaks()).toEqual([]);
+  });
+
   it("double free: a quarantined block, and a block already given back", async () => {
     const heap = await createHeap({ debug: true });
     const p = heap.malloc(8);
