@@ -16,9 +16,9 @@
 //     a bin only when that word matches.
 //   - It is out of the used statistics (usedBytes, usedBlocks), as a freed block is; freeBytes
 //     counts it, and freeBlocks counts it as one free block.
-//   - Before the heap grows, before a request fails, when the last used block is freed, and
-//     when realloc would grow a block into a cached neighbour, the cache is emptied: each block
-//     is freed for real, merged with its free neighbours (heap.ts, flushCache). So the cache never grows the
+//   - Before the heap grows, before a request fails, and when the last used block is freed, the
+//     cache is emptied: each block is freed for real, merged with its free neighbours (heap.ts,
+//     flushCache). When realloc would grow a block into a cached neighbour, that one block is. So the cache never grows the
 //     heap or makes a request fail that would have succeeded without it; it only changes which
 //     free block serves a request in between. (A failed request has emptied it: like the merge
 //     pass of deferred coalescing, that changes the count and sizes of free blocks, not the free
@@ -135,6 +135,29 @@ export function cacheTake(i: u32): usize {
   st.cacheBlocks -= 1;
   st.cacheBytes -= <u32>SIZE(b);
   return b;
+}
+
+/**
+ * Takes the cached block `b` (isCached(b) holds) out of its bin for good: it loses its C flag and
+ * is a plain used block again, out of the used statistics, which the caller frees for real
+ * (heap.ts, reallocate: a block about to grow into it). At most CACHE_CAP steps.
+ */
+export function cacheRemove(b: usize): void {
+  const size = SIZE(b);
+  let at = BIN(size);                       // the word that points at the next block to look at
+  for (let x = <usize>load<u32>(at); x != 0; x = <usize>load<u32>(at)) {
+    if (x == b) {
+      store<u32>(at, load<u32>(b, 4));
+      break;
+    }
+    at = x + 4;
+  }
+  const ca = COUNT(size);
+  store<u8>(ca, load<u8>(ca) - 1);
+  SETHEADER(b, HEADER(b) & ~CACHED);
+  const st = ST();
+  st.cacheBlocks -= 1;
+  st.cacheBytes -= <u32>size;
 }
 
 /** The counts of bins `i` to `i + 3` (`i` a multiple of 4) in one word: 0 when all four are empty. */

@@ -17,7 +17,7 @@ import {
   CHUNK_PREFIX, CLEARFIRST, CLEARSTART, GUARDS, ISSTART, STARTKIND, REACHES, SETSTART, WINDOW_BITS, coveredEnd, isChunk, isCoveredAt, startBefore,
   moveTable, setupStarts,
 } from "./starts";
-import { CACHING, cacheCounts4, cachePop, cachePush, cacheSetup, cacheTake, isCached } from "./cache";
+import { CACHING, cacheCounts4, cachePop, cachePush, cacheRemove, cacheSetup, cacheTake, isCached } from "./cache";
 import { findBestFit } from "./fit/best";
 import { findFirstFit } from "./fit/first";
 import { findNextFit } from "./fit/next";
@@ -841,9 +841,12 @@ export function reallocate(ptr: usize, n: usize): usize {
   // placed at the top of a large free block would otherwise grow the heap on every cycle.
   ownEnd();                                 // (foreign build: a gap makes b no longer end the heap; a failure shows below)
   const right = b + cur;
-  // A cached right neighbour is free to the user: empty the cache, so that b can grow into it.
-  // (Before b's flags are read: a cached left neighbour, merged now, clears b's L bit.)
-  if (CACHING && (HEADER(right) & (USED | INTERNAL)) == (USED | INTERNAL) && isCached(right)) flushCache();
+  // A cached right neighbour is free to the user: free it for real, so that b can grow into it.
+  if (CACHING && (HEADER(right) & (USED | INTERNAL)) == (USED | INTERNAL) && isCached(right)) {
+    cacheRemove(right);
+    CLEARSTART(right);
+    release(right);
+  }
   const flags = HEADER(b) & (USED | LEFT_USED);
   const rightFree = !ISUSED(right);
   const room = rightFree ? cur + SIZE(right) : cur;   // what b reaches in place

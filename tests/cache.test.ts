@@ -104,15 +104,19 @@ describe("the cache of small freed blocks", () => {
     expect(heap.check()).toBeNull();
   });
 
-  it("realloc grows a block into its cached right neighbour", async () => {
+  it("realloc grows a block into its cached right neighbour, and leaves the rest of the cache", async () => {
     const heap = await roomyHeap();
     heap.malloc(8);
     const a = heap.malloc(40);
     const b = heap.malloc(40);
     heap.malloc(8);
+    const c = heap.malloc(100);
+    heap.malloc(8);
     heap.free(b);
-    expect(heap.stats().cachedBlocks).toBe(1);
-    expect(heap.realloc(a, 80)).toBe(a);
+    heap.free(c);
+    expect(heap.stats().cachedBlocks).toBe(2);
+    expect(heap.realloc(a, 80)).toBe(a);     // b is freed for real and a grows over it
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 1, cachedBytes: 104 });   // c still waits
     expect(heap.check()).toBeNull();
   });
 
