@@ -45,6 +45,13 @@ export function serve(root, port = 0, host = "127.0.0.1") {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const root = new URL("..", import.meta.url).pathname;
-  const { url } = await serve(root, Number(process.env.PORT ?? 5173));
-  console.log(`wasmalloc demo: ${url}/demo/  (Ctrl-C to stop)`);
+  const port = Number(process.env.PORT ?? 5173);
+  try {
+    const { url } = await serve(root, port);
+    console.log(`wasmalloc demo: ${url}/demo/  (Ctrl-C to stop)`);
+  } catch (err) {
+    if (err?.code !== "EADDRINUSE") throw err;
+    console.error(`wasmalloc demo: port ${port} is taken; choose another with PORT, for example PORT=8080 npm run demo`);
+    process.exitCode = 1;
+  }
 }

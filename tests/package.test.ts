@@ -115,6 +115,26 @@ describe("the built package", () => {
     }
   });
 
+  it("the demo server says so when its port is taken, and how to choose another", async () => {
+    const { createServer } = await import("node:net");
+    const { serve } = await import("../scripts/serve.mjs");
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, "127.0.0.1", () => done()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await expect(serve(root, port)).rejects.toMatchObject({ code: "EADDRINUSE" });
+      let stderr = "";
+      try {
+        execFileSync(process.execPath, ["scripts/serve.mjs"], { cwd: root, env: { ...process.env, PORT: String(port) }, stdio: "pipe" });
+      } catch (e) {
+        stderr = String((e as { stderr: Buffer }).stderr);
+      }
+      expect(stderr).toContain(`port ${port} is taken; choose another with PORT`);
+    } finally {
+      taken.close();
+    }
+  });
+
   it("the CLI refuses unknown commands", () => {
     expect(() => execFileSync(process.execPath, ["dist/cli.js", "bogus"], { cwd: root, stdio: "pipe" })).toThrow(/unknown command "bogus"/);
   });
