@@ -9,7 +9,7 @@
 import Benchmark from "benchmark";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
-import { parseTrace, OP_ALLOC, OP_FREE } from "../dist/trace.js";
+import { parseTrace, OP_ALLOC, OP_FREE } from "../dist/tools/trace.js";
 
 const builds = {
   unchecked: readFileSync(new URL("../build/bench/wasmalloc.unchecked.wasm", import.meta.url)),

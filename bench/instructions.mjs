@@ -24,7 +24,7 @@ const shared = fileURLToPath(new URL("../../shared/", import.meta.url));
 if (process.argv[2] === "--replay") {
   // Driver mode, under valgrind: replay trace `name` `reps` times with `file`'s module.
   const [, , , file, name, reps] = process.argv;
-  const { parseTrace } = await import("../dist/trace.js");
+  const { parseTrace } = await import("../dist/tools/trace.js");
   const { writeTrace } = await import("./inwasm-trace.mjs");
   const path = `${shared}traces/real/${name}.rep.gz`;
   const trace = parseTrace(gunzipSync(readFileSync(path)).toString("utf8"));
@@ -77,7 +77,7 @@ console.log(`\n| trace | ${modules.map((m) => m.split("/").pop()).join(" | ")} |
 console.log(`|---|${modules.map(() => "---:").join("|")}|`);
 for (const name of traces) {
   const loop = await perReplay(NULL, name);
-  const { parseTrace } = await import("../dist/trace.js");
+  const { parseTrace } = await import("../dist/tools/trace.js");
   const n = parseTrace(gunzipSync(readFileSync(`${shared}traces/real/${name}.rep.gz`)).toString("utf8")).kinds.length;
   const cells = [];
   for (const m of modules) cells.push(((await perReplay(m, name)) - loop) / n);

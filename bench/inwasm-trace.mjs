@@ -1,7 +1,7 @@
 // A trace laid out for a replay inside wasm, in the peers' convention (../shared/peers): `count`
 // triples of i32 (0 malloc, 1 free, 2 realloc; id; size) and one pointer slot per id, both in
 // memory from the module's own `alloc` export. Used by bench/real.mjs and bench/instructions.mjs.
-import { OP_ALLOC, OP_FREE } from "../dist/trace.js";
+import { OP_ALLOC, OP_FREE } from "../dist/tools/trace.js";
 
 const KIND = { [OP_ALLOC]: 0, [OP_FREE]: 1 };
 

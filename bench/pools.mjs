@@ -8,7 +8,8 @@
 
 import Benchmark from "benchmark";
 import os from "node:os";
-import { createHeap, createJsPool, seededRandom } from "../dist/index.js";
+import { createHeap, createJsPool } from "../dist/index.js";
+import { seededRandom } from "../dist/tools/index.js";
 
 const heap = await createHeap();
 const pool = heap.fixedPool(48);

@@ -10,7 +10,7 @@
 // Inside wasm, every allocator runs the same loop in one call: the peers' own `replay` export
 // (dlmalloc, emmalloc) or the same loop compiled with the allocator (bench/inwasm/: wasmalloc
 // through its AssemblyScript entry, TLSF). From JS, each operation is a call from the replay loop
-// of src/replay.ts: wasmalloc through its typed API (createHeap, default policy), the others
+// of src/tools/replay.ts: wasmalloc through its typed API (createHeap, default policy), the others
 // through their raw exports (bench/peers.mjs).
 //
 // Each run replays every trace with every allocator, in an order that rotates from run to run,
@@ -30,8 +30,8 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import { gunzipSync } from "node:zlib";
-import { parseTrace } from "../dist/trace.js";
-import { replay } from "../dist/replay.js";
+import { parseTrace } from "../dist/tools/trace.js";
+import { replay } from "../dist/tools/replay.js";
 import { C_PEERS, makeAllocator } from "./peers.mjs";
 import { writeTrace } from "./inwasm-trace.mjs";
 

@@ -13,7 +13,7 @@
 import Benchmark from "benchmark";
 import os from "node:os";
 import { instantiateCore } from "../dist/loader.js";
-import { seededRandom } from "../dist/index.js";
+import { seededRandom } from "../dist/tools/index.js";
 import { ALLOCATORS, makeAllocator } from "./peers.mjs";
 
 const rand = seededRandom(11);

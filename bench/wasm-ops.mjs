@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { parseTrace } from "../dist/trace.js";
+import { parseTrace } from "../dist/tools/trace.js";
 import { writeTrace } from "./inwasm-trace.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));

@@ -1,6 +1,7 @@
 // The demo: pick a policy and a workload, step or play the replay, or type commands, and watch
 // the heap fill, split and merge. Imports the package as a user's page would.
-import { createHeap, renderHeapMap, WORKLOADS, OP_ALLOC, OP_FREE } from "wasmalloc";
+import { createHeap } from "wasmalloc";
+import { renderHeapMap, WORKLOADS, OP_ALLOC, OP_FREE } from "wasmalloc/tools";
 
 const $ = (id) => document.getElementById(id);
 const state = { heap: null, trace: null, op: 0, ptrs: null, named: new Map(), timer: 0, counter: 0 };

@@ -10,7 +10,8 @@
 
 import { SingleBar, Presets } from "cli-progress";
 import { parseArgs } from "node:util";
-import { createHeap, seededRandom } from "../dist/index.js";
+import { createHeap } from "../dist/index.js";
+import { seededRandom } from "../dist/tools/index.js";
 
 const { values } = parseArgs({
   options: {

@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHeap, WORKLOADS } from "../src/index.js";
+import { createHeap } from "../src/index.js";
+import { WORKLOADS } from "../src/tools/index.js";
 // @ts-expect-error: a plain JS module without types
 import { serve } from "../scripts/serve.mjs";
 

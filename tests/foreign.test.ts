@@ -2,7 +2,8 @@
 // it leaves everything below heapBase alone, takes only pages it grew itself, steps over pages
 // that someone else grew, and refuses bad options with errors that say what is wrong.
 import { describe, expect, it } from "vitest";
-import { HeapError, createHeap, seededRandom } from "../src/index.js";
+import { HeapError, createHeap } from "../src/index.js";
+import { seededRandom } from "../src/tools/index.js";
 import type { Heap } from "../src/index.js";
 import { CONFIGS, ODD_VALUES, PAGE } from "./helpers.js";
 

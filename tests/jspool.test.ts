@@ -1,6 +1,7 @@
 // The pure-JS pool baseline: the same Allocator contract as the wasm heap.
 import { describe, expect, it } from "vitest";
-import { HeapError, WORKLOADS, createJsPool, replay } from "../src/index.js";
+import { HeapError, createJsPool } from "../src/index.js";
+import { WORKLOADS, replay } from "../src/tools/index.js";
 
 describe("the JS pool allocator", () => {
   it.each(Object.keys(WORKLOADS))("replays %s with every block's contents intact", (name) => {

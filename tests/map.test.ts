@@ -1,15 +1,15 @@
-// The heap map and the plots, through the CLI as a user runs it (node dist/cli.js).
+// The heap map and the plots, through the CLI as a user runs it (node dist/tools/cli.js).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createHeap } from "../src/index.js";
-import { renderHeapMap } from "../src/map.js";
+import { renderHeapMap } from "../src/tools/map.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "wasmalloc-map-"));
-const cli = (...args: string[]): string => execFileSync(process.execPath, ["dist/cli.js", ...args], { cwd: root, encoding: "utf8" });
+const cli = (...args: string[]): string => execFileSync(process.execPath, ["dist/tools/cli.js", ...args], { cwd: root, encoding: "utf8" });
 /** The block rects of a map, as [kind, size]. */
 const rects = (svg: string): [string, number][] =>
   [...svg.matchAll(/<rect [^>]*data-kind="(\w+)"[^>]*data-size="(\d+)"/g)].map((m) => [m[1], Number(m[2])]);
@@ -67,8 +67,8 @@ describe("wasmalloc map", () => {
   });
 
   it("refuses bad arguments with the usage", () => {
-    expect(() => execFileSync(process.execPath, ["dist/cli.js", "map"], { cwd: root, stdio: "pipe" })).toThrow(/give exactly one trace file/);
-    expect(() => execFileSync(process.execPath, ["dist/cli.js", "map", traceFile, "--at", "x"], { cwd: root, stdio: "pipe" })).toThrow(/--at takes a non-negative integer/);
+    expect(() => execFileSync(process.execPath, ["dist/tools/cli.js", "map"], { cwd: root, stdio: "pipe" })).toThrow(/give exactly one trace file/);
+    expect(() => execFileSync(process.execPath, ["dist/tools/cli.js", "map", traceFile, "--at", "x"], { cwd: root, stdio: "pipe" })).toThrow(/--at takes a non-negative integer/);
   });
 });
 

@@ -2,9 +2,9 @@
 // exact pointer checks and the statistics, nothing else, and no imports.
 import { readFileSync, statSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { randomSizes, vectorGrowth } from "../src/generators.js";
-import { OP_ALLOC, OP_FREE } from "../src/trace.js";
-import type { Trace } from "../src/trace.js";
+import { randomSizes, vectorGrowth } from "../src/tools/generators.js";
+import { OP_ALLOC, OP_FREE } from "../src/tools/trace.js";
+import type { Trace } from "../src/tools/trace.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const minBytes = readFileSync(`${root}build/wasmalloc.min.wasm`);

@@ -84,7 +84,7 @@ describe("the built package", () => {
   });
 
   it("the demo prints placements and statistics for each policy", () => {
-    const out = execFileSync(process.execPath, ["dist/cli.js", "demo"], { cwd: root, encoding: "utf8" });
+    const out = execFileSync(process.execPath, ["dist/tools/cli.js", "demo"], { cwd: root, encoding: "utf8" });
     for (const policy of ["first-fit", "next-fit", "best-fit"]) expect(out).toContain(`${policy}, immediate coalescing`);
     expect(out).toMatch(/policy\s+coalesce\s+extent/);
   });
@@ -136,6 +136,6 @@ describe("the built package", () => {
   });
 
   it("the CLI refuses unknown commands", () => {
-    expect(() => execFileSync(process.execPath, ["dist/cli.js", "bogus"], { cwd: root, stdio: "pipe" })).toThrow(/unknown command "bogus"/);
+    expect(() => execFileSync(process.execPath, ["dist/tools/cli.js", "bogus"], { cwd: root, stdio: "pipe" })).toThrow(/unknown command "bogus"/);
   });
 });

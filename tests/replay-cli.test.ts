@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = new URL("..", import.meta.url).pathname;
-const cli = (...args: string[]): string => execFileSync(process.execPath, ["dist/cli.js", ...args], { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
+const cli = (...args: string[]): string => execFileSync(process.execPath, ["dist/tools/cli.js", ...args], { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
 const dir = mkdtempSync(join(tmpdir(), "wasmalloc-replay-"));
 const small = join(dir, "small.rep");
 writeFileSync(small, "0\n4\n6\n1\na 0 10\na 1 20\na 2 30\nf 1\na 3 100\nr 0 200\n");
@@ -28,14 +28,14 @@ describe("the CLI's help", () => {
   it("refuses what it would otherwise take silently, with a message and a pointer to --help", () => {
     const fails = (...args: string[]): string => {
       try {
-        execFileSync(process.execPath, ["dist/cli.js", ...args], { cwd: root, stdio: "pipe" });
+        execFileSync(process.execPath, ["dist/tools/cli.js", ...args], { cwd: root, stdio: "pipe" });
       } catch (e) {
         return String((e as { stderr: Buffer }).stderr);
       }
       throw new Error(`wasmalloc ${args.join(" ")} did not fail`);
     };
-    expect(fails("compare", "extra")).toMatch(/compare takes no arguments/);
-    expect(fails("compare", "--json")).toMatch(/compare takes no arguments/);
+    expect(fails("compare", "extra")).toMatch(/compare takes only --peers-dir, got "extra"/);
+    expect(fails("compare", "--json")).toMatch(/compare takes only --peers-dir, got "--json"/);
     expect(fails("map", "/nope.rep")).toMatch(/^wasmalloc: no such trace file: \/nope\.rep/);
     expect(fails("plot", "/nope.rep")).toMatch(/no such trace file/);
     const trace = join(dir, "tiny.rep");
@@ -43,7 +43,10 @@ describe("the CLI's help", () => {
     expect(fails("plot", trace, "--samples", "0")).toMatch(/--samples takes an integer of 2 or more, got 0/);
     expect(fails("map", trace, "--polcy", "x")).toMatch(/^wasmalloc: .*--polcy[^]*wasmalloc --help lists the commands/);
     expect(fails("bogus")).not.toMatch(/usage:/);         // the one-line error, not the whole usage again
-    expect(fails("replay", trace, "--peers", "foo")).toMatch(/^wasmalloc: unknown allocator "foo"/);
+    expect(fails("replay", trace, "--peers", "foo")).toMatch(/^wasmalloc: unknown peer "foo"; known: js-pool, tlsf, dlmalloc, emmalloc, thi\.ng, all/);
+    // A C peer that is not where it is looked for: where it was looked for, and how to point at it.
+    expect(fails("replay", trace, "--peers", "dlmalloc", "--peers-dir", "/nope")).toMatch(
+      /^wasmalloc: dlmalloc: \/nope\/dlmalloc\.wasm is missing\. The C peers are not shipped: .* pass --peers-dir DIR or set WASMALLOC_PEERS=DIR/);
   });
 });
 
@@ -65,16 +68,16 @@ describe("wasmalloc replay", () => {
 
   it("prints a table with a suite line, and takes directories", () => {
     const out = cli("replay", dir, "--peers", "js-pool");
-    expect(out).toMatch(/small\.rep\s+wasmalloc:first-fit\s+0\.\d{3}/);
+    expect(out).toMatch(/small\.rep\s+wasmalloc:segregated\s+0\.\d{3}/);   // the library's default policy
     expect(out).toMatch(/SUITE \(mean util, total ops\/s\)\s+js-pool/);
   });
 
   it("refuses bad arguments with the usage", () => {
-    const fails = (...args: string[]) => () => execFileSync(process.execPath, ["dist/cli.js", ...args], { cwd: root, stdio: "pipe" });
+    const fails = (...args: string[]) => () => execFileSync(process.execPath, ["dist/tools/cli.js", ...args], { cwd: root, stdio: "pipe" });
     expect(fails("replay")).toThrow(/give at least one trace/);
     expect(fails("replay", join(dir, "nope.rep"))).toThrow(/no such file/);
     expect(fails("replay", small, "--policy", "worst-fit")).toThrow(/unknown policy/);
-    expect(fails("replay", small, "--peers", "nobody")).toThrow(/unknown allocator/);
+    expect(fails("replay", small, "--peers", "nobody")).toThrow(/unknown peer "nobody"/);
   });
 });
 
@@ -109,5 +112,19 @@ describe.skipIf(!haveTraces && process.env.CI !== "true")("the replay tool again
     expect(out.traces).toHaveLength(11);
     expect(Math.abs(mean("tlsf") - 0.79)).toBeLessThan(0.02);
     expect(Math.abs(mean("thi.ng") - 0.88)).toBeLessThan(0.02);
+  }, 120_000);
+
+  it("replays the C peers from ../shared/peers, or from --peers-dir and WASMALLOC_PEERS", () => {
+    const peers = new URL("../../shared/peers/", import.meta.url).pathname;
+    const allocators = (out: string): string[] => JSON.parse(out).traces[0].results.map((r: { allocator: string; verified: string }) => `${r.allocator}:${r.verified}`);
+    const all = cli("replay", join(traces, "amptjp-bal.rep"), "--peers", "all", "--json");
+    expect(allocators(all)).toEqual(["wasmalloc:segregated", "js-pool", "tlsf", "dlmalloc", "emmalloc", "thi.ng"].map((a) => `${a}:ok`));
+    const elsewhere = join(dir, "peers");
+    mkdirSync(elsewhere);
+    symlinkSync(join(peers, "emmalloc.wasm"), join(elsewhere, "emmalloc.wasm"));
+    expect(allocators(cli("replay", join(traces, "cccp-bal.rep"), "--peers", "emmalloc", "--peers-dir", elsewhere, "--json"))).toEqual(["wasmalloc:segregated:ok", "emmalloc:ok"]);
+    const viaEnv = execFileSync(process.execPath, ["dist/tools/cli.js", "replay", join(traces, "cccp-bal.rep"), "--peers", "emmalloc", "--json"],
+      { cwd: root, encoding: "utf8", env: { ...process.env, WASMALLOC_PEERS: elsewhere } });
+    expect(allocators(viaEnv)).toEqual(["wasmalloc:segregated:ok", "emmalloc:ok"]);
   }, 120_000);
 });

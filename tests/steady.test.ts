@@ -1,7 +1,8 @@
 // Trust (#12.4, #12.5): live data that does not grow must not grow the heap, under every policy,
 // and the peak of used bytes is never more than usedBytes reached.
 import { describe, expect, it } from "vitest";
-import { createHeap, seededRandom } from "../src/index.js";
+import { createHeap } from "../src/index.js";
+import { seededRandom } from "../src/tools/index.js";
 import { CONFIGS } from "./helpers.js";
 
 const MiB = 2 ** 20;

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createHeap } from "../src/index.js";
-import { replay } from "../src/replay.js";
-import { OP_ALLOC, OP_FREE, OP_REALLOC, TraceError, formatTrace, parseTrace } from "../src/trace.js";
+import { replay } from "../src/tools/replay.js";
+import { OP_ALLOC, OP_FREE, OP_REALLOC, TraceError, formatTrace, parseTrace } from "../src/tools/trace.js";
 import { CONFIGS } from "./helpers.js";
 
 const TRACE_DIR = new URL("../../shared/traces/malloclab/", import.meta.url);
@@ -39,7 +39,7 @@ describe("the .rep format", () => {
 
 describe("recording a live heap", () => {
   it("turns a heap's calls into a trace that replays to the same layout", async () => {
-    const { recordHeap } = await import("../src/record.js");
+    const { recordHeap } = await import("../src/tools/record.js");
     const original = await createHeap({ policy: "best-fit" });
     const rec = recordHeap(original);
     const h = rec.heap;

@@ -1,9 +1,9 @@
 // Measuring an allocator on a trace: utilization, throughput and a verification pass. Used by
 // `wasmalloc replay` and `wasmalloc compare` (npm start), for wasmalloc and its peers alike.
 
-import type { Allocator, Policy } from "./api.js";
-import { createHeap } from "./heap.js";
-import { createJsPool } from "./jspool.js";
+import type { Allocator, Policy } from "../api.js";
+import { createHeap } from "../heap.js";
+import { createJsPool } from "../jspool.js";
 import { replay } from "./replay.js";
 import type { Trace } from "./trace.js";
 

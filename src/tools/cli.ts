@@ -4,13 +4,13 @@
 
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Presets, SingleBar } from "cli-progress";
 import { WORKLOADS } from "./generators.js";
-import { type Measurable, type Measurement, builtinAllocator, measure } from "./measure.js";
+import { type Measurable, type Measurement, measure } from "./measure.js";
+import { makeAllocator } from "./peers.js";
 import type { Trace } from "./trace.js";
 import { parseArgs } from "node:util";
-import type { Coalesce, Heap, HeapOptions, Policy } from "./api.js";
-import { createHeap } from "./heap.js";
+import type { Coalesce, Heap, HeapOptions, Policy } from "../api.js";
+import { createHeap } from "../heap.js";
 import { renderHeapMap } from "./map.js";
 import { renderPlot } from "./plot.js";
 import { replay } from "./replay.js";
@@ -59,8 +59,8 @@ async function demo(): Promise<void> {
 
 const USAGE = `usage:
   wasmalloc demo
-  wasmalloc compare                       (npm start: every allocator on the bundled workloads)
-  wasmalloc replay <files or dirs> [--policy P|all] [--peers tlsf,thi.ng,js-pool|all] [--json]
+  wasmalloc compare [--peers-dir DIR]     (npm start: every allocator on the bundled workloads)
+  wasmalloc replay <files or dirs> [--policy P|all] [--peers LIST|all] [--peers-dir DIR] [--json]
   wasmalloc map <trace.rep> [--at <op>] [-o heap.svg] [--policy P] [--coalesce C] [--debug]
   wasmalloc plot <trace.rep> [-o plot.svg] [--samples N] [--policy P] [--coalesce C] [--debug]`;
 
@@ -73,16 +73,18 @@ ${USAGE}
 
 commands:
   demo      where each placement policy puts the same requests
-  compare   every policy, the JS pool and the peers found (TLSF, @thi.ng/malloc) on the bundled workloads
+  compare   every policy, the JS pool and the peers found (TLSF, dlmalloc, emmalloc, @thi.ng/malloc) on the bundled workloads
   replay    replays Malloc Lab .rep traces: utilization and speed per allocator
   map       an SVG picture of the heap after a trace's first --at operations
   plot      an SVG chart of extent and live bytes over a trace
 
 options:
-  --policy P     first-fit (the tools' default), next-fit, best-fit, segregated (createHeap's default); replay also takes all
+  --policy P     segregated (the default, as in createHeap), first-fit, next-fit, best-fit; replay also takes all
   --coalesce C   immediate or deferred
   --debug        the debug heap
-  --peers LIST   replay: tlsf, thi.ng, js-pool, or all
+  --peers LIST   replay: a comma-separated list of js-pool, tlsf, dlmalloc, emmalloc, thi.ng; or all
+  --peers-dir D  replay, compare: where dlmalloc.wasm and emmalloc.wasm are (default: WASMALLOC_PEERS,
+                 else ../shared/peers beside a checkout); they are not shipped with the package
   --json         replay: results as JSON
   --at N         map: operations to run first (default: all)
   --samples N    plot: points on the chart (default 400)
@@ -90,7 +92,7 @@ options:
 
 /** The package's version, from its package.json. */
 function version(): string {
-  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
 /** A usage error: printed with a pointer to --help, exit code 2. */
@@ -111,7 +113,7 @@ function traceCommand(args: string[]): { file: string; out: string; at?: number;
       at: { type: "string" },
       out: { type: "string", short: "o" },
       samples: { type: "string", default: "400" },
-      policy: { type: "string", default: "first-fit" },
+      policy: { type: "string", default: "segregated" },
       coalesce: { type: "string", default: "immediate" },
       debug: { type: "boolean", default: false },
     },
@@ -175,25 +177,39 @@ async function plot(args: string[]): Promise<void> {
   console.log(`wrote ${out || "plot.svg"}: ${utilization.length} samples over ${trace.kinds.length} operations; final utilization ${utilization[utilization.length - 1][1].toFixed(3)}`);
 }
 
-/** The peers' adapters (bench/peers.mjs), present in a checkout of the project, not in the package. */
-const PEERS = new URL("../bench/peers.mjs", import.meta.url);
-const PEER_NAMES = ["js-pool", "tlsf", "thi.ng"];
+/** The peers `--peers all` names (src/tools/peers.ts): the JS pool, TLSF, the C peers and @thi.ng/malloc. */
+const PEER_NAMES = ["js-pool", "tlsf", "dlmalloc", "emmalloc", "thi.ng"];
 
-/** A factory for the allocator `name`: wasmalloc:<policy>, js-pool, or a peer from bench/peers.mjs. */
-async function allocatorFactory(name: string): Promise<() => Promise<Measurable>> {
-  if (await builtinAllocator(name)) return async () => (await builtinAllocator(name))!;
-  if (!existsSync(PEERS)) throw new UsageError(`the peer ${name} needs a checkout of the project (bench/peers.mjs and its dev dependencies)`);
-  const peers = (await import(PEERS.href)) as { makeAllocator(n: string): Promise<Measurable> };
-  await peers.makeAllocator(name);              // fails early, with its reason, if it cannot be set up
-  return () => peers.makeAllocator(name);
+/** A factory for the allocator `name` (src/tools/peers.ts); a peer that cannot be set up is a usage error that says why. */
+async function allocatorFactory(name: string, peersDir?: string): Promise<() => Promise<Measurable>> {
+  if (!PEER_NAMES.includes(name) && !name.startsWith("wasmalloc:")) {
+    throw new UsageError(`unknown peer ${JSON.stringify(name)}; known: ${PEER_NAMES.join(", ")}, all`);
+  }
+  try {
+    await makeAllocator(name, { peersDir });    // fails early, with its reason, if it cannot be set up
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  return () => makeAllocator(name, { peersDir });
+}
+
+/** A progress bar from cli-progress (an optional peer dependency of the CLI), or null without it. */
+async function progressBar(total: number): Promise<{ increment(n: number, payload: object): void; stop(): void } | null> {
+  try {
+    const { Presets, SingleBar } = await import("cli-progress");
+    const bar = new SingleBar({ format: "replay [{bar}] {value}/{total} | {trace}", hideCursor: true }, Presets.shades_classic);
+    bar.start(total, 0, { trace: "" });
+    return bar;
+  } catch {
+    return null;                                // (not installed: no bar)
+  }
 }
 
 /** Runs every allocator on every trace, with a progress bar on a terminal. */
-async function measureAll(traces: { name: string; trace: Trace }[], names: string[], quiet: boolean):
+async function measureAll(traces: { name: string; trace: Trace }[], names: string[], quiet: boolean, peersDir?: string):
   Promise<{ name: string; results: Measurement[] }[]> {
-  const factories = await Promise.all(names.map(allocatorFactory));
-  const bar = !quiet && process.stdout.isTTY ? new SingleBar({ format: "replay [{bar}] {value}/{total} | {trace}", hideCursor: true }, Presets.shades_classic) : null;
-  bar?.start(traces.length * names.length, 0, { trace: "" });
+  const factories = await Promise.all(names.map((n) => allocatorFactory(n, peersDir)));
+  const bar = !quiet && process.stdout.isTTY ? await progressBar(traces.length * names.length) : null;
   const out: { name: string; results: Measurement[] }[] = [];
   for (const { name, trace } of traces) {
     const results: Measurement[] = [];
@@ -283,7 +299,9 @@ async function replayCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { policy: { type: "string", default: "first-fit" }, peers: { type: "string", default: "" }, json: { type: "boolean", default: false } },
+    options: {
+      policy: { type: "string", default: "segregated" }, peers: { type: "string", default: "" }, "peers-dir": { type: "string" }, json: { type: "boolean", default: false },
+    },
   });
   if (positionals.length === 0) throw new UsageError("give at least one trace file or directory");
   const files = positionals.flatMap((p) => {
@@ -296,7 +314,7 @@ async function replayCommand(args: string[]): Promise<void> {
   const peers = values.peers === "all" ? PEER_NAMES : values.peers ? values.peers.split(",") : [];
   const names = [...policies.map((p) => `wasmalloc:${p}`), ...peers];
   const traces = files.map((f) => ({ name: f.split("/").pop()!, trace: parseTrace(readFileSync(f, "utf8")) }));
-  const rows = await measureAll(traces, names, values.json);
+  const rows = await measureAll(traces, names, values.json, values["peers-dir"]);
   if (values.json) console.log(JSON.stringify({ date: new Date().toISOString(), node: process.version, traces: rows }, null, 2));
   else {
     console.log(UTIL_LEGEND);
@@ -305,11 +323,13 @@ async function replayCommand(args: string[]): Promise<void> {
 }
 
 /** wasmalloc compare (npm start): every allocator that can run here, on the bundled workloads. */
-async function compare(): Promise<void> {
+async function compare(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { "peers-dir": { type: "string" } } });
+  const peersDir = values["peers-dir"];
   const names = [...ALL_POLICIES.map((p) => `wasmalloc:${p}`), "js-pool"];
-  for (const peer of ["tlsf", "thi.ng"]) {
+  for (const peer of ["tlsf", "dlmalloc", "emmalloc", "thi.ng"]) {
     try {
-      await allocatorFactory(peer);
+      await allocatorFactory(peer, peersDir);
       names.push(peer);
     } catch (err) {
       console.log(`(${peer} left out: ${err instanceof Error ? err.message : err})`);
@@ -318,7 +338,7 @@ async function compare(): Promise<void> {
   console.log(`wasmalloc compare: ${names.join(", ")} on the bundled workloads (src/generators.ts)`);
   console.log(UTIL_LEGEND);
   const traces = Object.entries(WORKLOADS).map(([name, make]) => ({ name, trace: make() }));
-  const rows = await measureAll(traces, names, false);
+  const rows = await measureAll(traces, names, false, peersDir);
   printTable(rows, names.includes("tlsf") ? "tlsf" : names[0]);
   printReading(rows);
   if (names.includes("thi.ng")) console.log("\nthi.ng: @thi.ng/malloc 6.1.150; its realloc leaks the old block whenever the block moves.");
@@ -331,8 +351,9 @@ async function main(argv: string[]): Promise<number> {
     else if (command === "--version" || command === "-v") console.log(version());
     else if (command === "demo") await demo();
     else if (command === "compare") {
-      if (rest.length > 0) throw new UsageError(`compare takes no arguments, got ${rest.map((a) => JSON.stringify(a)).join(" ")}`);
-      await compare();
+      const stray = rest.filter((a, i) => !a.startsWith("--peers-dir") && rest[i - 1] !== "--peers-dir");
+      if (stray.length > 0) throw new UsageError(`compare takes only --peers-dir, got ${stray.map((a) => JSON.stringify(a)).join(" ")}`);
+      await compare(rest);
     }
     else if (command === "replay") await replayCommand(rest);
     else if (command === "map") await map(rest);

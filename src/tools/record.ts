@@ -1,7 +1,7 @@
 // Recording a live heap's calls as a trace, to replay them later against another allocator or
 // policy (`wasmalloc replay`) or to share them as a .rep file (formatTrace).
 
-import type { Allocator } from "./api.js";
+import type { Allocator } from "../api.js";
 import { OP_ALLOC, OP_FREE, OP_REALLOC, type Trace } from "./trace.js";
 
 /** An allocator that records its calls, and the trace recorded so far. */

@@ -2,7 +2,7 @@
 // lot. One <rect> per block (its <title> tells address, size and kind); headers and footers are
 // dark strips drawn to scale, visible when the SVG is zoomed in. Runs in Node and in browsers.
 
-import type { HeapBlock, HeapStats } from "./api.js";
+import type { HeapBlock, HeapStats } from "../api.js";
 
 /** How {@link renderHeapMap} draws. */
 export interface MapOptions {

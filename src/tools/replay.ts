@@ -1,6 +1,6 @@
 // Replays a trace against any Allocator, optionally checking every block's contents.
 
-import type { Allocator } from "./api.js";
+import type { Allocator } from "../api.js";
 import { OP_ALLOC, OP_FREE, type Trace } from "./trace.js";
 
 /** What a replay measured. */
