@@ -22,7 +22,8 @@ describe.skipIf(!isClone && process.env.CI !== "true")("the packed package, from
   beforeAll(() => {
     run("git", ["clone", "--quiet", root, clone], work);
     symlinkSync(join(root, "node_modules"), join(clone, "node_modules"), "dir");   // the dev dependencies that build it
-    const [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], clone)) as { filename: string; files: { path: string }[] }[];
+    const packOut = run("npm", ["pack", "--json", "--pack-destination", work], clone);   // (prepack's build log, then the JSON)
+    const [packed] = JSON.parse(packOut.slice(packOut.lastIndexOf("[\n  {"))) as { filename: string; files: { path: string }[] }[];
     files = packed.files.map((f) => f.path);
     execFileSync("mkdir", [project]);
     writeFileSync(join(project, "package.json"), JSON.stringify({
