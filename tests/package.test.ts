@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -67,7 +67,7 @@ describe("the built package", () => {
     expect(pkg.exports["./assembly"]).toBe("./assembly/index.ts");
   });
 
-  it("nothing reachable from the entry imports a node: module (it must load in a browser)", () => {
+  it("nothing reachable from the entries (library and tools) imports a node: module (they must load in a browser)", () => {
     const seen = new Set<string>();
     const visit = (file: string): void => {
       if (seen.has(file)) return;
@@ -75,12 +75,28 @@ describe("the built package", () => {
       const text = readFileSync(join(root, "dist", file), "utf8");
       for (const [, spec] of text.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
         expect(spec, file).not.toMatch(/^node:|^(fs|path|os|url|module|child_process)$/);
-        if (spec.startsWith("./")) visit(spec.slice(2));
+        if (spec.startsWith(".")) visit(posix.join(posix.dirname(file), spec));
       }
     };
     visit("index.js");
     visit("browser.js");
     expect(seen.size).toBeGreaterThan(5);
+    // The library entry loads the library alone: no tool, and none of the CLI's packages.
+    expect([...seen].filter((f) => f.startsWith("tools/"))).toEqual([]);
+    visit("tools/index.js");
+    expect(seen).toContain("tools/map.js");
+    expect(seen).not.toContain("tools/cli.js");
+    expect(seen).not.toContain("tools/peers.js");
+  });
+
+  it("the library's runtime dependencies are what the library loads; the CLI's packages are optional peers", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional: boolean }>; exports: Record<string, unknown>;
+    };
+    expect(Object.keys(pkg.dependencies)).toEqual(["@assemblyscript/loader"]);
+    expect(pkg.peerDependenciesMeta).toEqual({ "@thi.ng/malloc": { optional: true }, "cli-progress": { optional: true } });
+    expect(pkg.exports["./tools"]).toEqual({ types: "./dist/tools/index.d.ts", default: "./dist/tools/index.js" });
+    for (const file of ["dist/index.js", "dist/heap.js", "dist/loader.js"]) expect(readFileSync(join(root, file), "utf8")).not.toMatch(/cli-progress|@thi\.ng/);
   });
 
   it("the demo prints placements and statistics for each policy", () => {
