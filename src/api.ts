@@ -1,4 +1,5 @@
 // Types only: the options, results and interfaces of the package.
+import type { WasmMemory, WasmModule } from "./wasm-types.js";
 
 /** How a heap picks a free block for a request. */
 export type Policy = "first-fit" | "next-fit" | "best-fit" | "segregated";
@@ -73,7 +74,7 @@ export interface HeapOptions {
    * an sbrk that takes every byte up to the memory's end must not share it. One heap per memory.
    * Not with `shared`; `debug` works.
    */
-  memory?: WebAssembly.Memory;
+  memory?: WasmMemory;
   /**
    * With `memory`, and required with it: where the heap's state goes (rounded up to 8), an
    * INTEGER from 1 to 2^32 − 65536. The heap itself starts about 9 KiB higher.
@@ -284,7 +285,7 @@ export interface Arena {
 /** A heap on its own WebAssembly instance. */
 export interface Heap extends Allocator {
   /** The wasm memory the heap lives in. */
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   /** The placement policy chosen at creation. */
   readonly policy: Policy;
   /** The coalescing mode chosen at creation. */
@@ -319,9 +320,9 @@ export interface DebugHeap extends Heap {
 /** What a worker needs to attach to a shared heap: post it with postMessage. */
 export interface SharedHeapHandle {
   /** The compiled shared build. */
-  readonly module: WebAssembly.Module;
+  readonly module: WasmModule;
   /** The shared memory that holds the heap. */
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   /** The heap's choices, for the attached Heap object. */
   readonly policy: Policy;
   readonly coalesce: Coalesce;

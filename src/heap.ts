@@ -13,6 +13,7 @@ import { type CoreExports, coreModule, instantiateCore } from "./loader.js";
 import { readStats } from "./stats.js";
 import { HeapArrayHandle } from "./views.js";
 import { makeArena, makeFixedPool } from "./pools.js";
+import type { WasmMemory } from "./wasm-types.js";
 
 /** The core's numbers for each policy (assembly/common.ts, Policy). */
 const POLICIES: Readonly<Record<Policy, number>> = { "first-fit": 0, "next-fit": 1, "best-fit": 2, segregated: 3 };
@@ -38,7 +39,7 @@ export interface ResolvedOptions {
   shared: boolean;
   cache: boolean;
   /** A memory that someone else owns, and where in it the heap goes (both, or neither). */
-  memory?: WebAssembly.Memory;
+  memory?: WasmMemory;
   heapBase: number;
 }
 

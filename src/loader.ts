@@ -3,10 +3,11 @@
 
 import { instantiate } from "@assemblyscript/loader";
 import { HeapError } from "./errors.js";
+import type { WasmMemory, WasmModule } from "./wasm-types.js";
 
 /** The raw exports of assembly/index.ts. Pointers and sizes are u32, returned as i32. */
 export interface CoreExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   malloc(size: number): number;
   free(ptr: number): number;
   calloc(count: number, size: number): number;
@@ -48,10 +49,10 @@ export type CoreBuild = "release" | "debug" | "shared" | "foreign" | "foreign-de
 /** Every build, for the sources that must know them all. */
 export const CORE_BUILDS: readonly CoreBuild[] = ["release", "debug", "shared", "foreign", "foreign-debug"];
 
-const compiled: Partial<Record<CoreBuild, Promise<WebAssembly.Module>>> = {};
+const compiled: Partial<Record<CoreBuild, Promise<WasmModule>>> = {};
 
 /** Where a build's compiled module comes from. */
-export type WasmSource = (build: CoreBuild) => Promise<WebAssembly.Module>;
+export type WasmSource = (build: CoreBuild) => Promise<WasmModule>;
 
 /**
  * The default source: the builds embedded as base64 (src/generated/wasm.ts), imported only when
@@ -84,12 +85,12 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /** A compiled build, compiled once per process (or page) and shared by every heap. */
-export function coreModule(build: CoreBuild = "release"): Promise<WebAssembly.Module> {
+export function coreModule(build: CoreBuild = "release"): Promise<WasmModule> {
   return (compiled[build] ??= source(build));
 }
 
 /** Reads an AssemblyScript string literal: UTF-16 code units, its byte length in the word before it. */
-function readString(memory: WebAssembly.Memory, ptr: number): string {
+function readString(memory: WasmMemory, ptr: number): string {
   if (ptr === 0) return "";
   const bytes = new DataView(memory.buffer).getUint32(ptr - 4, true);
   return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
@@ -100,8 +101,8 @@ function readString(memory: WebAssembly.Memory, ptr: number): string {
  * `memory` (which they import), from `module` when given. The core aborts only on an overwritten
  * state (the foreign build, which imports nothing else, traps).
  */
-export async function instantiateCore(build: CoreBuild = "release", memory?: WebAssembly.Memory,
-  module?: WebAssembly.Module): Promise<CoreExports> {
+export async function instantiateCore(build: CoreBuild = "release", memory?: WasmMemory,
+  module?: WasmModule): Promise<CoreExports> {
   let exports: CoreExports | undefined;
   const abort = (msg: number, file: number, line: number, column: number): never => {
     const text = exports ? `${readString(exports.memory, msg)} (${readString(exports.memory, file)}:${line}:${column})` : "abort";

@@ -6,6 +6,7 @@ import type { DebugHeap, Heap, HeapOptions } from "./api.js";
 import { HeapError, describe } from "./errors.js";
 import { placeHeap, refusal, resolveOptions, wrapHeap } from "./heap.js";
 import { instantiateCore } from "./loader.js";
+import type { WasmBytes, WasmExports, WasmImports, WasmMemory, WasmModule } from "./wasm-types.js";
 
 /** Options for {@link linkProgram}: those of createHeap, except where the heap goes. */
 export type ProgramOptions = Omit<HeapOptions, "memory" | "heapBase" | "shared" | "cache">;
@@ -16,11 +17,11 @@ export interface LinkedProgram<H extends Heap = Heap> {
    * The program's instance, as `node:wasi`'s `start()` and `initialize()` take it: its exports,
    * with `memory` added (the program imports its memory rather than exporting it).
    */
-  instance: { exports: WebAssembly.Exports & { memory: WebAssembly.Memory } };
+  instance: { exports: WasmExports & { memory: WasmMemory } };
   /** The heap that serves the program's malloc and free: stats(), check(), blocks(). */
   heap: H;
   /** The program's memory, made by linkProgram. */
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
 }
 
 /** The calls the shim reports to `wasmalloc.refused`, by number (c/wasmalloc.c). */
@@ -55,12 +56,12 @@ interface MemoryImport {
  * Throws TypeError for a program that does not import its memory or export `__heap_base`, for
  * imports that are not an object or that already have "wasmalloc", and for bad options.
  */
-export async function linkProgram(program: WebAssembly.Module | BufferSource,
-  imports?: WebAssembly.Imports, options?: ProgramOptions & { debug: true }): Promise<LinkedProgram<DebugHeap>>;
-export async function linkProgram(program: WebAssembly.Module | BufferSource,
-  imports?: WebAssembly.Imports, options?: ProgramOptions): Promise<LinkedProgram>;
-export async function linkProgram(program: WebAssembly.Module | BufferSource,
-  imports: WebAssembly.Imports = {}, options: ProgramOptions = {}): Promise<LinkedProgram> {
+export async function linkProgram(program: WasmModule | WasmBytes,
+  imports?: WasmImports, options?: ProgramOptions & { debug: true }): Promise<LinkedProgram<DebugHeap>>;
+export async function linkProgram(program: WasmModule | WasmBytes,
+  imports?: WasmImports, options?: ProgramOptions): Promise<LinkedProgram>;
+export async function linkProgram(program: WasmModule | WasmBytes,
+  imports: WasmImports = {}, options: ProgramOptions = {}): Promise<LinkedProgram> {
   if (imports === null || typeof imports !== "object") {
     throw new TypeError(`linkProgram: imports must be an object, got ${describe(imports)}`);
   }
@@ -81,7 +82,7 @@ export async function linkProgram(program: WebAssembly.Module | BufferSource,
   } else if (ArrayBuffer.isView(program) || program instanceof ArrayBuffer) {
     const bytes = ArrayBuffer.isView(program)
       ? new Uint8Array(program.buffer, program.byteOffset, program.byteLength) : new Uint8Array(program);
-    module = await WebAssembly.compile(bytes);
+    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);   // (a shared buffer compiles as well)
     limits = memoryImport(bytes);
   } else {
     throw new TypeError(`linkProgram: program must be a WebAssembly.Module or the bytes of one, got ${describe(program)}`);
@@ -114,7 +115,8 @@ export async function linkProgram(program: WebAssembly.Module | BufferSource,
   };
   const linked: WebAssembly.Imports = { wasmalloc: allocator as WebAssembly.ModuleImports };
   for (const [name, fields] of Object.entries(imports)) {
-    linked[name] = check ? checkedImports(fields, check) : fields;
+    const given = fields as WebAssembly.ModuleImports;
+    linked[name] = check ? checkedImports(given, check) : given;
   }
   linked[memModule] = { ...linked[memModule], [memName]: memory };
 

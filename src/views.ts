@@ -6,19 +6,20 @@
 
 import type { HeapArray, TypedArrayConstructor } from "./api.js";
 import { HeapError, hex } from "./errors.js";
+import type { WasmMemory } from "./wasm-types.js";
 
 /** A typed array placed on a heap. */
 export class HeapArrayHandle<T extends ArrayBufferView> implements HeapArray<T> {
   readonly ptr: number;
   readonly length: number;
   #ctor: TypedArrayConstructor;
-  #memory: WebAssembly.Memory;
+  #memory: WasmMemory;
   #release: (ptr: number) => void;
   #buffer: ArrayBuffer | SharedArrayBuffer | null = null;
   #view: T | null = null;
   #live = true;
 
-  constructor(ctor: TypedArrayConstructor, memory: WebAssembly.Memory, ptr: number, length: number,
+  constructor(ctor: TypedArrayConstructor, memory: WasmMemory, ptr: number, length: number,
     release: (ptr: number) => void) {
     this.#ctor = ctor;
     this.#memory = memory;

@@ -131,6 +131,34 @@ describe("the built package", () => {
     }
   });
 
+  it("its types need no DOM lib: a Node consumer under lib es2022 with @types/node type-checks, library and tools, with no skipLibCheck", () => {
+    const project = mkdtempSync(join(tmpdir(), "wasmalloc-nodom-"));
+    try {
+      mkdirSync(join(project, "node_modules"));
+      symlinkSync(root, join(project, "node_modules", "wasmalloc"), "dir");
+      symlinkSync(join(root, "node_modules", "@types"), join(project, "node_modules", "@types"), "dir");
+      writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module" }));
+      writeFileSync(join(project, "tsconfig.json"), JSON.stringify({
+        compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, types: ["node"], lib: ["es2022"] },
+        files: ["main.ts"],
+      }));
+      writeFileSync(join(project, "main.ts"), [
+        'import { createHeap, linkProgram, type CoreExports } from "wasmalloc";',
+        'import { parseTrace, replay } from "wasmalloc/tools";',
+        "const heap = await createHeap();",
+        "const bytes: ArrayBuffer = heap.memory.buffer;",
+        'const r = replay(heap, parseTrace("0\\n1\\n1\\n1\\na 0 8\\n"));',
+        "declare const raw: CoreExports;",
+        "export const n: number = bytes.byteLength + r.ops + raw.malloc(8) + (typeof linkProgram === \"function\" ? 1 : 0);",
+      ].join("\n"));
+      execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", project], { cwd: project, stdio: "pipe" });
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+    // The embedded builds are typed as strings, not as their base64 text.
+    expect(readFileSync(join(root, "dist", "generated", "wasm.d.ts"), "utf8").length).toBeLessThan(2000);
+  });
+
   it("the demo server says so when its port is taken, and how to choose another", async () => {
     const { createServer } = await import("node:net");
     const { serve } = await import("../scripts/serve.mjs");
