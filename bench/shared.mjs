@@ -27,7 +27,7 @@ for (let i = 0; i < ops; i++) {
   keep[k] = heap.malloc(8 + (s >>> 8) % 120);
 }
 for (const p of keep) if (p) heap.free(p);
-heap.detach();
+heap.dispose();
 parentPort.postMessage("done");
 `));
 

@@ -216,8 +216,8 @@ async function round(index, ops) {
 
   for (const [p, t] of slots) if (!holds(p, objectSize, t)) throw new Failure(`${where()}: pool slot ${p} lost its stamp at the end`);
   for (const [p, n, t] of bumps) if (!holds(p, n, t)) throw new Failure(`${where()}: arena memory at ${p} lost its stamp at the end`);
-  pool.destroy();
-  arena.release();
+  pool.dispose();
+  arena.dispose();
   for (const [p, n, t] of live) {
     if (!holds(p, n, t)) throw new Failure(`${where()}: block ${p} lost its stamp at the end`);
     heap.free(p);

@@ -185,8 +185,11 @@ export type TypedArrayConstructor =
   | Float32ArrayConstructor | Float64ArrayConstructor
   | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
 
-/** A typed array on the heap that stays usable when memory grows. */
-export interface HeapArray<T extends ArrayBufferView> {
+/**
+ * A typed array on the heap that stays usable when memory grows. `using a = heap.allocArray(…)`
+ * frees it at the end of the scope (`[Symbol.dispose]` frees it unless free() already did).
+ */
+export interface HeapArray<T extends ArrayBufferView> extends Disposable {
   /** The payload address. */
   readonly ptr: number;
   /** The number of elements. */
@@ -249,14 +252,17 @@ export interface FixedPoolStats {
 }
 
 /** Objects of one size with O(1) alloc and free, in chunks taken from the heap. */
-export interface FixedPool {
+export interface FixedPool extends Disposable {
   /** An object of the pool's size, 8-aligned, uninitialised; 0 when the heap cannot grow. */
   alloc(): number;
   /** Gives an object back. Throws HeapError "invalid-pointer" (not from this pool) or "double-free". */
   free(ptr: number): void;
   stats(): FixedPoolStats;
-  /** Gives every chunk back to the heap; the pool's objects die with it. A second call throws. */
-  destroy(): void;
+  /**
+   * Gives every chunk back to the heap; the pool's objects die with it. Any later call but
+   * dispose() throws HeapError "disposed"; a second dispose() does nothing. `using` calls it.
+   */
+  dispose(): void;
 }
 
 /** Statistics of an {@link Arena}. */
@@ -271,19 +277,22 @@ export interface ArenaStats {
   resets: number;
 }
 
-/** Bump allocation with no individual free: reset() empties it, release() gives it all back. */
-export interface Arena {
-  /** `size` bytes, 8-aligned, valid until reset() or release(); 0 when the heap cannot grow. */
+/** Bump allocation with no individual free: reset() empties it, dispose() gives it all back. */
+export interface Arena extends Disposable {
+  /** `size` bytes, 8-aligned, valid until reset() or dispose(); 0 when the heap cannot grow. */
   alloc(size: number): number;
   /** Empties the arena, keeping its newest chunk for the next round. */
   reset(): void;
-  /** Gives every chunk back to the heap; the arena cannot be used after it. */
-  release(): void;
+  /**
+   * Gives every chunk back to the heap. Any later call but dispose() throws HeapError "disposed";
+   * a second dispose() does nothing. `using` calls it.
+   */
+  dispose(): void;
   stats(): ArenaStats;
 }
 
 /** A heap on its own WebAssembly instance. */
-export interface Heap extends Allocator {
+export interface Heap extends Allocator, Disposable {
   /** The wasm memory the heap lives in. */
   readonly memory: WasmMemory;
   /** The placement policy chosen at creation. */
@@ -298,6 +307,13 @@ export interface Heap extends Allocator {
   blocks(): HeapBlock[];
   /** Allocates `length` elements of `ctor` as a handle whose view survives memory growth. */
   allocArray<C extends TypedArrayConstructor>(ctor: C, length: number): HeapArray<InstanceType<C>>;
+  /**
+   * Ends this Heap object: every later call on it, its pools and its arenas throws HeapError
+   * "disposed" (a second dispose() does nothing), and the memory is the garbage collector's once
+   * nothing else holds it. A shared heap's instance first gives its cached blocks back to the
+   * heap, which stays usable from the other workers. `using heap = await createHeap()` calls it.
+   */
+  dispose(): void;
 }
 
 /**
@@ -332,6 +348,4 @@ export interface SharedHeapHandle {
 export interface SharedHeap extends Heap {
   /** A handle for `attachHeap` in another worker. */
   share(): SharedHeapHandle;
-  /** Gives this instance's cached blocks back to the heap. Call it before a worker exits. */
-  detach(): void;
 }

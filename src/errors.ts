@@ -8,7 +8,8 @@ export type HeapErrorCode =
   | "use-after-free"
   | "heap-overflow"
   | "heap-corrupt"
-  | "bad-config";
+  | "bad-config"
+  | "disposed";
 
 /** A heap operation that was refused. The heap is unchanged by the refused call. */
 export class HeapError extends Error {

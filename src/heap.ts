@@ -2,7 +2,7 @@
 // comparison on the fast path.
 
 import type {
-  Coalesce, DebugHeap, Heap, HeapArray, HeapBlock, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy,
+  Arena, Coalesce, DebugHeap, FixedPool, Heap, HeapArray, HeapBlock, HeapOptions, HeapStats, HeapViolation, LeakEntry, Policy,
   SharedHeap, SharedHeapHandle,
   TypedArrayConstructor,
 } from "./api.js";
@@ -12,7 +12,7 @@ import { INVARIANTS } from "./invariants.js";
 import { type CoreExports, coreModule, instantiateCore } from "./loader.js";
 import { readStats } from "./stats.js";
 import { HeapArrayHandle } from "./views.js";
-import { makeArena, makeFixedPool } from "./pools.js";
+import { type Life, makeArena, makeFixedPool } from "./pools.js";
 import type { WasmMemory } from "./wasm-types.js";
 
 /** The core's numbers for each policy (assembly/common.ts, Policy). */
@@ -146,14 +146,17 @@ function threadCanWait(): boolean {
   return !(typeof window !== "undefined" && typeof document !== "undefined");
 }
 
-/** The shared heap's extras: a handle to post to workers, and detach. */
+/** The shared heap's extras: a handle to post to workers; dispose gives the instance's cache back first. */
 function wrapShared(core: CoreExports, options: ResolvedOptions, module: WebAssembly.Module): SharedHeap {
   core.heap_set_can_wait(threadCanWait() ? 1 : 0);
   if (!options.cache) core.heap_set_cache(0);
+  const life: Life = { disposed: false };
   return {
-    ...wrapCore(core, options),
-    share: () => ({ module, memory: core.memory, policy: options.policy, coalesce: options.coalesce }),
-    detach: () => core.heap_detach(),
+    ...wrapCore(core, options, life, () => core.heap_detach()),
+    share: () => {
+      if (life.disposed) throw disposedError("share");
+      return { module, memory: core.memory, policy: options.policy, coalesce: options.coalesce };
+    },
   };
 }
 
@@ -181,7 +184,7 @@ export function heapFromExports(core: CoreExports, options: HeapOptions = {}): H
 
 /** The Heap (or DebugHeap, with `debug`) over a core instance whose heap is set up. */
 export function wrapHeap(core: CoreExports, options: ResolvedOptions): Heap | DebugHeap {
-  return options.debug ? wrapDebug(core, options) : wrapCore(core, options);
+  return options.debug ? wrapDebug(core, options) : wrapCore(core, options, { disposed: false });
 }
 
 /**
@@ -200,8 +203,16 @@ export function refusal(core: CoreExports, fn: string, code: number, ptr: number
   return new HeapError("heap-corrupt", `${fn}(${hex(ptr)}) refused with core error ${code}`, ptr);
 }
 
-/** The Heap methods over one core instance. */
-function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
+/** The error for a call on a disposed Heap object. */
+function disposedError(fn: string): HeapError {
+  return new HeapError("disposed", `${fn}(): the heap was disposed`);
+}
+
+/**
+ * The Heap methods over one core instance. `life` says whether it was disposed (shared with the
+ * debug heap's and the pools' methods); `onDispose` runs once, before it is.
+ */
+function wrapCore(core: CoreExports, options: ResolvedOptions, life: Life, onDispose?: () => void): Heap {
   const rawMalloc = core.malloc;
   const rawFree = core.free;
   const rawCalloc = core.calloc;
@@ -210,6 +221,13 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
   const rawUsable = core.usableSize;
   const memory = core.memory;
 
+  /** Ends this Heap object (a second call does nothing). */
+  const dispose = (): void => {
+    if (life.disposed) return;
+    onDispose?.();
+    life.disposed = true;
+  };
+
   /** After a call returned 0 for a non-zero pointer: throw unless it merely ran out of memory. */
   const throwIfRefused = (fn: string, ptr: number): void => {
     const code = core.heap_last_error();
@@ -217,11 +235,13 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
   };
 
   const malloc = (size: number): number => {
+    if (life.disposed) throw disposedError("malloc");
     if (typeof size !== "number" || (size >>> 0) !== size) return oversizeOrThrow("malloc", "size", size);
     return rawMalloc(size) >>> 0;
   };
 
   const free = (ptr: number): void => {
+    if (life.disposed) throw disposedError("free");
     if (typeof ptr !== "number" || (ptr >>> 0) !== ptr) badPointer("free", ptr);
     const rc = rawFree(ptr);
     if (rc !== 0) throw refusal(core, "free", rc, ptr);
@@ -235,12 +255,14 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
     free,
 
     calloc(count: number, size: number): number {
+      if (life.disposed) throw disposedError("calloc");
       if (typeof count !== "number" || (count >>> 0) !== count) return oversizeOrThrow("calloc", "count", count);
       if (typeof size !== "number" || (size >>> 0) !== size) return oversizeOrThrow("calloc", "size", size);
       return rawCalloc(count, size) >>> 0;
     },
 
     realloc(ptr: number, size: number): number {
+      if (life.disposed) throw disposedError("realloc");
       if (typeof ptr !== "number" || (ptr >>> 0) !== ptr) badPointer("realloc", ptr);
       if (typeof size !== "number" || (size >>> 0) !== size) {
         oversizeOrThrow("realloc", "size", size);
@@ -253,6 +275,7 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
     },
 
     alignedAlloc(alignment: number, size: number): number {
+      if (life.disposed) throw disposedError("alignedAlloc");
       if (typeof alignment !== "number" || (alignment >>> 0) !== alignment || alignment === 0 ||
           (alignment & (alignment - 1)) !== 0) {
         if (typeof alignment !== "number") {
@@ -265,6 +288,7 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
     },
 
     usableSize(ptr: number): number {
+      if (life.disposed) throw disposedError("usableSize");
       if (typeof ptr !== "number" || (ptr >>> 0) !== ptr) badPointer("usableSize", ptr);
       const n = rawUsable(ptr) >>> 0;
       if (n === 0 && ptr !== 0) throwIfRefused("usableSize", ptr);
@@ -272,10 +296,12 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
     },
 
     stats(): HeapStats {
+      if (life.disposed) throw disposedError("stats");
       return readStats(core.heap_stat);
     },
 
     check(): HeapViolation | null {
+      if (life.disposed) throw disposedError("check");
       const invariant = core.heap_check();
       if (invariant === 0) return null;
       const address = core.heap_check_address() >>> 0;
@@ -292,10 +318,17 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
       };
     },
 
-    fixedPool: (size: number) => makeFixedPool(core, size),
-    arena: () => makeArena(core),
+    fixedPool(size: number): FixedPool {
+      if (life.disposed) throw disposedError("fixedPool");
+      return makeFixedPool(core, size, life);
+    },
+    arena(): Arena {
+      if (life.disposed) throw disposedError("arena");
+      return makeArena(core, life);
+    },
 
     blocks(): HeapBlock[] {
+      if (life.disposed) throw disposedError("blocks");
       const out: HeapBlock[] = [];
       const dv = new DataView(memory.buffer);
       for (let b = core.heap_walk(0) >>> 0; b !== 0; b = core.heap_walk(b) >>> 0) {
@@ -305,6 +338,7 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
     },
 
     allocArray<C extends TypedArrayConstructor>(ctor: C, length: number): HeapArray<InstanceType<C>> {
+      if (life.disposed) throw disposedError("allocArray");
       const bytesPer = (ctor as { BYTES_PER_ELEMENT?: unknown } | null)?.BYTES_PER_ELEMENT;
       if (typeof ctor !== "function" || typeof bytesPer !== "number") {
         throw new TypeError(`allocArray: ctor must be a TypedArray constructor such as Float64Array, got ${describe(ctor)}`);
@@ -317,6 +351,9 @@ function wrapCore(core: CoreExports, options: ResolvedOptions): Heap {
       }
       return new HeapArrayHandle<InstanceType<C>>(ctor, memory, ptr, length, free);
     },
+
+    dispose,
+    [Symbol.dispose]: dispose,
   };
   return heap;
 }
@@ -331,7 +368,8 @@ const DEBUG_OFFSET = 4 + DEBUG_PREFIX;
  * and leak reports from a walk of the live blocks.
  */
 function wrapDebug(core: CoreExports, options: ResolvedOptions): DebugHeap {
-  const base = wrapCore(core, options);
+  const life: Life = { disposed: false };
+  const base = wrapCore(core, options, life);
   const notes = new Map<number, { label?: string; stack?: string }>();
   const words = (): DataView => new DataView(core.memory.buffer);
   /** The sequence number in the prefix of the block at `ptr`, or -1 if ptr cannot be one. */
@@ -398,9 +436,16 @@ function wrapDebug(core: CoreExports, options: ResolvedOptions): DebugHeap {
       note(ptr, undefined);
       return new HeapArrayHandle<InstanceType<C>>(ctor, core.memory, ptr, length, (p) => heap.free(p));
     },
-    leaks: () => walk(0),
-    mark: () => core.heap_stat(13),
+    leaks(): LeakEntry[] {
+      if (life.disposed) throw disposedError("leaks");
+      return walk(0);
+    },
+    mark(): number {
+      if (life.disposed) throw disposedError("mark");
+      return core.heap_stat(13);
+    },
     leaksSince(mark: number): LeakEntry[] {
+      if (life.disposed) throw disposedError("leaksSince");
       integerIn("leaksSince", "mark", mark, 0, Infinity);
       return walk(mark);
     },

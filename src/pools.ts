@@ -1,22 +1,33 @@
 // The JS side of the pools in assembly/pool/: typed wrappers that turn the core's codes into
-// HeapErrors and keep a destroyed pool from being used.
+// HeapErrors and keep a disposed pool (or a pool of a disposed heap) from being used.
 
 import type { Arena, ArenaStats, FixedPool, FixedPoolStats } from "./api.js";
 import { integerIn } from "./args.js";
 import { CoreError, HeapError, describe, hex } from "./errors.js";
 import type { CoreExports } from "./loader.js";
 
+/** Whether the Heap object that made a pool was disposed (heap.ts). */
+export interface Life { disposed: boolean }
+
 const POOL_STATS = ["objectSize", "slotSize", "live", "chunks", "capacity", "allocs", "frees", "reservedBytes"] as const;
 const ARENA_STATS = ["usedBytes", "chunks", "reservedBytes", "resets"] as const;
 
 /** A pool of objects of `size` bytes on `core`'s heap. */
-export function makeFixedPool(core: CoreExports, size: number): FixedPool {
+export function makeFixedPool(core: CoreExports, size: number, heap: Life): FixedPool {
   integerIn("fixedPool", "size", size, 1, 0x1000_0000);
   const h = core.pool_create(size) >>> 0;
   if (h === 0) throw new HeapError("out-of-memory", `fixedPool(${size}): no room for the pool's descriptor`);
   let live = true;
   const alive = (fn: string): void => {
-    if (!live) throw new HeapError("invalid-pointer", `pool.${fn}(): the pool was destroyed`, h);
+    if (!live || heap.disposed) throw new HeapError("disposed", `pool.${fn}(): the ${live ? "heap" : "pool"} was disposed`, h);
+  };
+  const dispose = (): void => {
+    if (!live || heap.disposed) {              // (a disposed heap's pools went with it)
+      live = false;
+      return;
+    }
+    core.pool_destroy(h);
+    live = false;
   };
   return {
     alloc(): number {
@@ -41,21 +52,26 @@ export function makeFixedPool(core: CoreExports, size: number): FixedPool {
       POOL_STATS.forEach((k, i) => { out[k] = core.pool_stat(h, i); });
       return out;
     },
-    destroy(): void {
-      alive("destroy");
-      core.pool_destroy(h);
-      live = false;
-    },
+    dispose,
+    [Symbol.dispose]: dispose,
   };
 }
 
 /** An arena on `core`'s heap. */
-export function makeArena(core: CoreExports): Arena {
+export function makeArena(core: CoreExports, heap: Life): Arena {
   const h = core.arena_create() >>> 0;
   if (h === 0) throw new HeapError("out-of-memory", "arena(): no room for the arena's descriptor");
   let live = true;
   const alive = (fn: string): void => {
-    if (!live) throw new HeapError("invalid-pointer", `arena.${fn}(): the arena was released`, h);
+    if (!live || heap.disposed) throw new HeapError("disposed", `arena.${fn}(): the ${live ? "heap" : "arena"} was disposed`, h);
+  };
+  const dispose = (): void => {
+    if (!live || heap.disposed) {              // (a disposed heap's pools went with it)
+      live = false;
+      return;
+    }
+    core.arena_release(h);
+    live = false;
   };
   return {
     alloc(size: number): number {
@@ -70,11 +86,8 @@ export function makeArena(core: CoreExports): Arena {
       alive("reset");
       core.arena_reset(h);
     },
-    release(): void {
-      alive("release");
-      core.arena_release(h);
-      live = false;
-    },
+    dispose,
+    [Symbol.dispose]: dispose,
     stats(): ArenaStats {
       alive("stats");
       const out = {} as Record<(typeof ARENA_STATS)[number], number>;

@@ -40,6 +40,11 @@ export class HeapArrayHandle<T extends ArrayBufferView> implements HeapArray<T> 
     return this.#view as T;
   }
 
+  /** Frees the block unless free() already did (what `using` calls at the end of the scope). */
+  [Symbol.dispose](): void {
+    if (this.#live) this.free();
+  }
+
   free(): void {
     if (!this.#live) {
       throw new HeapError("double-free", `HeapArray at ${hex(this.ptr)}: free() called twice`, this.ptr);

@@ -21,3 +21,16 @@ export type WasmImports = Record<string, Record<string, unknown>>;
 
 /** An instance's exports by name (WebAssembly.Exports). */
 export type WasmExports = Record<string, unknown>;
+
+declare global {
+  // Explicit resource management (`using`), declared as @types/node declares it, so that the
+  // [Symbol.dispose] methods type-check under any lib from es2022 on: with TypeScript's own
+  // esnext.disposable lib or @types/node, these merge with theirs.
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+    readonly asyncDispose: unique symbol;
+  }
+  interface Disposable {
+    [Symbol.dispose](): void;
+  }
+}

@@ -78,14 +78,16 @@ describe("a Vite app sharing a heap with a browser Worker", () => {
     symlinkSync(root, join(app, "node_modules", "wasmalloc"), "dir");
     writeFileSync(join(app, "index.html"), `<!doctype html><link rel="icon" href="data:,"><script type="module" src="./main.js"></script>`);
     writeFileSync(join(app, "main.js"), `
-import { createHeap } from "wasmalloc";
+import { attachHeap, createHeap } from "wasmalloc";
 const heap = await createHeap({ shared: true });
 const kept = heap.malloc(64);                          // allocated here, freed by the worker
 const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-worker.postMessage({ handle: heap.share(), kept });
-worker.onmessage = ({ data }) => {
-  heap.detach();
-  document.title = JSON.stringify({ isolated: crossOriginIsolated, ...data, check: heap.check(), used: heap.stats().usedBlocks });
+const handle = heap.share();
+worker.postMessage({ handle, kept });
+worker.onmessage = async ({ data }) => {
+  heap.dispose();                                      // this instance's cached blocks go back
+  const view = await attachHeap(handle);
+  document.title = JSON.stringify({ isolated: crossOriginIsolated, ...data, check: view.check(), used: view.stats().usedBlocks });
 };
 `);
     writeFileSync(join(app, "worker.js"), `
@@ -96,7 +98,7 @@ onmessage = async ({ data }) => {
   for (let i = 0; i < 5000; i++) ptrs.push(heap.malloc(8 + (i % 50) * 8));
   for (const p of ptrs) heap.free(p);
   heap.free(data.kept);
-  heap.detach();
+  heap.dispose();
   postMessage({ allocated: ptrs.length });
 };
 `);

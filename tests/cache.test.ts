@@ -59,7 +59,7 @@ describe("the cache of small freed blocks", () => {
     expect(() => heap.free(slot - 16)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
     expect(heap.check()).toBeNull();
     pool.free(slot);
-    pool.destroy();
+    pool.dispose();
   });
 
   it("never makes the heap grow: it is merged before the heap grows", async () => {

@@ -85,16 +85,19 @@ describe("arena.alloc(size)", () => {
   });
 });
 
-describe("a destroyed pool and a released arena", () => {
-  it("every function throws invalid-pointer, and the heap stays intact", async () => {
+describe("a disposed pool and a disposed arena", () => {
+  it("every function but dispose throws disposed, dispose does nothing again, and the heap stays intact", async () => {
     const { heap, pool, arena } = await setup();
-    pool.destroy();
-    arena.release();
+    pool.dispose();
+    arena[Symbol.dispose]();
     const before = heap.stats();
-    for (const call of [() => pool.alloc(), () => pool.free(8), () => pool.stats(), () => pool.destroy(),
-      () => arena.alloc(8), () => arena.reset(), () => arena.stats(), () => arena.release()]) {
-      expect(call).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+    for (const call of [() => pool.alloc(), () => pool.free(8), () => pool.stats(),
+      () => arena.alloc(8), () => arena.reset(), () => arena.stats()]) {
+      expect(call).toThrow(expect.objectContaining({ code: "disposed" }));
     }
+    pool.dispose();
+    pool[Symbol.dispose]();
+    arena.dispose();
     expect(heap.stats()).toEqual(before);
     expect(heap.check()).toBeNull();
   });

@@ -50,16 +50,17 @@ describe("fixedPool", () => {
     expect(heap.check()).toBeNull();
   });
 
-  it("destroy() gives its chunks back to the heap, and the pool cannot be used after", async () => {
+  it("dispose() gives its chunks back to the heap, and the pool cannot be used after", async () => {
     const heap = await createHeap();
     const used = heap.stats().usedBlocks;
     const pool = heap.fixedPool(100);
     for (let i = 0; i < 500; i++) pool.alloc();
     expect(heap.stats().usedBlocks).toBeGreaterThan(used);
-    pool.destroy();
+    pool.dispose();
     expect(heap.stats().usedBlocks).toBe(used);
-    expect(() => pool.alloc()).toThrow(/destroyed/);
-    expect(() => pool.destroy()).toThrow(/destroyed/);
+    expect(() => pool.alloc()).toThrow(/^pool\.alloc\(\): the pool was disposed$/);
+    pool.dispose();                                        // a second dispose does nothing
+    expect(heap.stats().usedBlocks).toBe(used);
     expect(heap.check()).toBeNull();
   });
 
@@ -98,7 +99,7 @@ describe("arena", () => {
     expect(heap.check()).toBeNull();
   });
 
-  it("reset() keeps one chunk for the next request; release() gives everything back", async () => {
+  it("reset() keeps one chunk for the next request; dispose() gives everything back", async () => {
     const heap = await createHeap();
     const used = heap.stats().usedBlocks;
     const arena = heap.arena();
@@ -110,9 +111,9 @@ describe("arena", () => {
     const s = arena.stats();
     expect(s).toMatchObject({ usedBytes: 0, chunks: 1, resets: 5 });
     expect(s.reservedBytes).toBeGreaterThanOrEqual(300 * 64);
-    arena.release();
+    arena.dispose();
     expect(heap.stats().usedBlocks).toBe(used);
-    expect(() => arena.alloc(8)).toThrow(/released/);
+    expect(() => arena.alloc(8)).toThrow(/the arena was disposed/);
     expect(heap.check()).toBeNull();
   });
 

@@ -4,6 +4,7 @@
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { attachHeap, createHeap, HeapError } from "../src/index.js";
+import type { SharedHeap } from "../src/index.js";
 
 const WORKER = new URL("./fixtures/shared-worker.mjs", import.meta.url);
 const NEIGHBOURS = new URL("./fixtures/shared-neighbours.mjs", import.meta.url);
@@ -20,14 +21,23 @@ async function stress(workers: number, ops: number, cache: boolean | boolean[], 
   return { heap, results };
 }
 
+/**
+ * The heap as it is once `heap`'s instance has given its cached blocks back (dispose), read
+ * through a new instance on the same memory.
+ */
+async function settled(heap: SharedHeap): Promise<SharedHeap> {
+  const handle = heap.share();
+  heap.dispose();
+  return attachHeap(handle, { cache: false });
+}
+
 describe("a heap shared by workers", () => {
   it.each([true, false])("3 workers × 100,000 operations, cross-worker frees, cache %s", async (cache) => {
     const { heap, results } = await stress(3, 100_000, cache);
     for (const r of results) expect(r.failure).toBeNull();
     expect(results.reduce((n, r) => n + r.handed, 0)).toBeGreaterThan(1000);   // blocks really crossed workers
     expect(heap.check()).toBeNull();
-    heap.detach();
-    expect(heap.stats()).toMatchObject({ usedBytes: 0, usedBlocks: 0 });
+    expect((await settled(heap)).stats()).toMatchObject({ usedBytes: 0, usedBlocks: 0 });
   }, 120_000);
 
   // The start table moves into memory that one worker has just grown, while an instance on
@@ -39,7 +49,7 @@ describe("a heap shared by workers", () => {
       for (const r of results) expect(r.failure, `seed ${seed}`).toBeNull();
       expect(heap.stats().guardBytes, `seed ${seed}: the table moved`).toBeGreaterThan(0);
       expect(heap.check()).toBeNull();
-      heap.detach();
+      heap.dispose();
     }
   }, 240_000);
 
@@ -49,8 +59,7 @@ describe("a heap shared by workers", () => {
     const { heap, results } = await stress(3, 300_000, [true, false, false]);
     for (const r of results) expect(r.failure).toBeNull();
     expect(heap.check()).toBeNull();
-    heap.detach();
-    expect(heap.stats()).toMatchObject({ usedBytes: 0, usedBlocks: 0 });
+    expect((await settled(heap)).stats()).toMatchObject({ usedBytes: 0, usedBlocks: 0 });
   }, 120_000);
 
   // #12.7: a cache owner flips the C bit of its blocks without the lock while the lock holder
@@ -76,8 +85,7 @@ describe("a heap shared by workers", () => {
     const results = await Promise.all([run(small, 24, true), run(large, 300, false)]);
     for (const r of results) expect(r.failure).toBeNull();
     expect(heap.check()).toBeNull();
-    heap.detach();
-    expect(heap.stats()).toMatchObject({ usedBytes: 0, usedBlocks: 0 });
+    expect((await settled(heap)).stats()).toMatchObject({ usedBytes: 0, usedBlocks: 0 });
   }, 120_000);
 
   it("a cached free refuses foreign pointers exactly, whatever lies at ptr - 4", async () => {
@@ -105,10 +113,15 @@ describe("a heap shared by workers", () => {
     expect(new Uint8Array(other.memory.buffer, p, 300).every((b) => b === 0x42)).toBe(true);
     other.free(p);                                       // freed through the other instance
     expect(() => heap.free(p)).toThrow(HeapError);       // and that is a double free here
-    heap.detach();
-    other.detach();
-    expect(heap.stats().usedBlocks).toBe(0);
-    expect(heap.check()).toBeNull();
+    const handle = heap.share();
+    heap.dispose();
+    other.dispose();
+    expect(() => heap.malloc(8)).toThrow(expect.objectContaining({ code: "disposed", message: "malloc(): the heap was disposed" }));
+    expect(() => heap.share()).toThrow(expect.objectContaining({ code: "disposed" }));
+    heap.dispose();                                      // a second dispose does nothing
+    const view = await attachHeap(handle);               // the heap itself lives on, for every other instance
+    expect(view.stats().usedBlocks).toBe(0);
+    expect(view.check()).toBeNull();
   });
 
   it("refuses what is not a handle, and shared with debug", async () => {

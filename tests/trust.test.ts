@@ -75,7 +75,7 @@ describe("heap.free refuses the pools' and arenas' own blocks (#12.2)", () => {
     const slots = Array.from({ length: 15 }, () => pool.alloc());
     for (const s of slots) expect(s + 24 <= q || s >= q + 16).toBe(true);
     expect(heap.check()).toBeNull();
-    pool.destroy();
+    pool.dispose();
     heap.free(q);
     expect(heap.stats().usedBlocks).toBe(0);
     expect(heap.check()).toBeNull();
@@ -91,7 +91,7 @@ describe("heap.free refuses the pools' and arenas' own blocks (#12.2)", () => {
     }
     expect(heap.stats()).toEqual(before);
     expect(heap.check()).toBeNull();
-    arena.release();
+    arena.dispose();
     expect(heap.stats().usedBlocks).toBe(0);
     expect(heap.check()).toBeNull();
   });
@@ -131,8 +131,8 @@ describe("heap.free refuses the pools' and arenas' own blocks (#12.2)", () => {
     expect(kinds.filter((k) => k === "used")).toHaveLength(1);          // p: pools and arenas are not user blocks
     expect(kinds.filter((k) => k === "internal")).toHaveLength(4);      // two descriptors, two chunks
     heap.free(p);
-    pool.destroy();
-    arena.release();
+    pool.dispose();
+    arena.dispose();
     expect(heap.check()).toBeNull();
   });
 
