@@ -81,4 +81,22 @@ describe("wasmalloc plot", () => {
     expect(svg).toContain("utilization (peak payload ÷ extent)");
     expect([...svg.matchAll(/text-anchor="middle">([\d,]+)</g)].map((m) => m[1])).toEqual(["0", "1", "2", "4", "5", "6"]);
   });
+
+  it("overlays several policies on one chart, each in its color, fragmentation dashed, the legend in rows that fit", () => {
+    const out = join(dir, "plot-all.svg");
+    expect(cli("plot", traceFile, "--policy", "all", "-o", out))
+      .toMatch(/final utilization first-fit 0\.\d{3}, next-fit 0\.\d{3}, best-fit 0\.\d{3}, segregated 0\.\d{3}$/m);
+    const svg = readFileSync(out, "utf8");
+    expect(svg.match(/<path d="M/g)?.length).toBe(8);
+    expect(svg.match(/<path [^>]*stroke-dasharray/g)?.length).toBe(4);
+    for (const p of ["first-fit", "next-fit", "best-fit", "segregated"]) expect(svg).toContain(`${p}: utilization (peak payload ÷ extent)`);
+    const width = Number(/<svg [^>]*width="(\d+)"/.exec(svg)![1]);
+    const legend = [...svg.matchAll(/<line x1="(\d+)" x2="\d+" y1="([\d.]+)"[^>]*stroke-width="3"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(legend).toHaveLength(8);
+    for (const [x] of legend) expect(x + 280).toBeLessThanOrEqual(width);   // every entry within the chart
+    expect(new Set(legend.map(([, y]) => y)).size).toBeGreaterThan(1);    // in more than one row
+    expect(cli("plot", traceFile, "--policy", "best-fit,segregated", "-o", out)).toMatch(/best-fit 0\.\d{3}, segregated 0\.\d{3}$/m);
+    expect(() => execFileSync(process.execPath, ["dist/tools/cli.js", "plot", traceFile, "--policy", "best-fit,worst-fit"], { cwd: root, stdio: "pipe" }))
+      .toThrow(/unknown policy "worst-fit"; known: first-fit, next-fit, best-fit, segregated, all/);
+  });
 });

@@ -62,7 +62,7 @@ const USAGE = `usage:
   wasmalloc compare [--peers-dir DIR]     (npm start: every allocator on the bundled workloads)
   wasmalloc replay <files or dirs> [--policy P|all] [--peers LIST|all] [--peers-dir DIR] [--json]
   wasmalloc map <trace.rep> [--at <op>] [-o heap.svg] [--policy P] [--coalesce C] [--debug]
-  wasmalloc plot <trace.rep> [-o plot.svg] [--samples N] [--policy P] [--coalesce C] [--debug]`;
+  wasmalloc plot <trace.rep> [-o plot.svg] [--samples N] [--policy P[,P…]|all] [--coalesce C] [--debug]`;
 
 /** What `wasmalloc --help` prints: the usage, and what each command and option does. */
 const HELP = `wasmalloc: a boundary-tag malloc/free for WebAssembly, and tools to compare allocators.
@@ -76,7 +76,7 @@ commands:
   compare   every policy, the JS pool and the peers found (TLSF, dlmalloc, emmalloc, @thi.ng/malloc) on the bundled workloads
   replay    replays Malloc Lab .rep traces: utilization and speed per allocator
   map       an SVG picture of the heap after a trace's first --at operations
-  plot      an SVG chart of extent and live bytes over a trace
+  plot      an SVG chart of utilization and fragmentation over a trace; several policies overlay
 
 options:
   --policy P     segregated (the default, as in createHeap), first-fit, next-fit, best-fit; replay also takes all
@@ -104,8 +104,11 @@ function atLeastTwo(samples: number): number {
   return samples;
 }
 
-/** Parses a map or plot command line. */
-function traceCommand(args: string[]): { file: string; out: string; at?: number; samples: number; options: HeapOptions } {
+/**
+ * Parses a map or plot command line. `several`: --policy may name several policies, comma-separated,
+ * or all (plot overlays them).
+ */
+function traceCommand(args: string[], several = false): { file: string; out: string; at?: number; samples: number; options: HeapOptions; policies: Policy[] } {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -127,7 +130,10 @@ function traceCommand(args: string[]): { file: string; out: string; at?: number;
     if (!/^\d+$/.test(v)) throw new UsageError(`--${name} takes a non-negative integer, got ${JSON.stringify(v)}`);
     return Number(v);
   };
+  const policies = (several && values.policy === "all" ? ALL_POLICIES : several ? values.policy.split(",") : [values.policy]) as Policy[];
+  for (const p of policies) if (!ALL_POLICIES.includes(p)) throw new UsageError(`unknown policy ${JSON.stringify(p)}; known: ${ALL_POLICIES.join(", ")}${several ? ", all" : ""}`);
   return {
+    policies,
     file: positionals[0],
     out: values.out ?? "",
     at: count("at", values.at),
@@ -152,29 +158,40 @@ async function map(args: string[]): Promise<void> {
 }
 
 /** wasmalloc plot: utilization and fragmentation over a replay, as SVG. */
+/** A color for each policy in a plot that overlays several. */
+const POLICY_COLORS: Record<Policy, string> = { "first-fit": "#4c78a8", "next-fit": "#f58518", "best-fit": "#54a24b", segregated: "#b279a2" };
+
+/** wasmalloc plot: utilization and fragmentation over a replay, for one policy or several on one chart. */
 async function plot(args: string[]): Promise<void> {
-  const { file, out, samples, options } = traceCommand(args);
+  const { file, out, samples, options, policies } = traceCommand(args, true);
   const trace = parseTrace(readFileSync(file, "utf8"));
-  const heap = await createHeap(options);
   const every = Math.max(1, Math.floor(trace.kinds.length / samples));
-  const utilization: [number, number][] = [];
-  const fragmentation: [number, number][] = [];
-  let peak = 0;
-  replay(heap, trace, {
-    afterEach(op, live) {
-      peak = Math.max(peak, live);
-      if (op % every !== 0 && op !== trace.kinds.length - 1) return;
-      const s = heap.stats();
-      utilization.push([op + 1, s.extent ? peak / s.extent : 0]);
-      fragmentation.push([op + 1, s.freeBytes ? 1 - s.largestFree / s.freeBytes : 0]);
-    },
-  });
-  const svg = renderPlot([
-    { name: "utilization (peak payload ÷ extent)", color: "#4c78a8", points: utilization },
-    { name: "fragmentation (1 − largest free ÷ free bytes)", color: "#e45756", points: fragmentation },
-  ], { title: `${file} (${heap.policy}, ${heap.coalesce})` });
+  const runs: { policy: Policy; utilization: [number, number][]; fragmentation: [number, number][] }[] = [];
+  for (const policy of policies) {
+    const heap = await createHeap({ ...options, policy });
+    const run = { policy, utilization: [] as [number, number][], fragmentation: [] as [number, number][] };
+    let peak = 0;
+    replay(heap, trace, {
+      afterEach(op, live) {
+        peak = Math.max(peak, live);
+        if (op % every !== 0 && op !== trace.kinds.length - 1) return;
+        const s = heap.stats();
+        run.utilization.push([op + 1, s.extent ? peak / s.extent : 0]);
+        run.fragmentation.push([op + 1, s.freeBytes ? 1 - s.largestFree / s.freeBytes : 0]);
+      },
+    });
+    runs.push(run);
+  }
+  const coalesce = options.coalesce ?? "immediate";
+  const one = runs.length === 1;
+  const svg = renderPlot(runs.flatMap((r) => [
+    { name: `${one ? "" : `${r.policy}: `}utilization (peak payload ÷ extent)`, color: one ? "#4c78a8" : POLICY_COLORS[r.policy], points: r.utilization },
+    { name: `${one ? "" : `${r.policy}: `}fragmentation (1 − largest free ÷ free bytes)`, color: one ? "#e45756" : POLICY_COLORS[r.policy], dashed: !one, points: r.fragmentation },
+  ]), { title: `${file} (${policies.join(", ")}; ${coalesce} coalescing)` });
   writeFileSync(out || "plot.svg", svg);
-  console.log(`wrote ${out || "plot.svg"}: ${utilization.length} samples over ${trace.kinds.length} operations; final utilization ${utilization[utilization.length - 1][1].toFixed(3)}`);
+  const final = (r: (typeof runs)[number]): string => r.utilization[r.utilization.length - 1][1].toFixed(3);
+  console.log(`wrote ${out || "plot.svg"}: ${runs[0].utilization.length} samples over ${trace.kinds.length} operations; final utilization ` +
+    (one ? final(runs[0]) : runs.map((r) => `${r.policy} ${final(r)}`).join(", ")));
 }
 
 /** The peers `--peers all` names (src/tools/peers.ts): the JS pool, TLSF, the C peers and @thi.ng/malloc. */

@@ -4,16 +4,25 @@
 export interface Series {
   name: string;
   color: string;
+  /** Draw the line dashed (a second measure of the same subject, in the same color). */
+  dashed?: boolean;
   points: readonly (readonly [number, number])[];
 }
 
-/** Renders series of ratios (0 to 1) against an operation count as an SVG line chart. */
+/** The width of one legend entry. */
+const LEGEND_W = 280;
+
+/**
+ * Renders series of ratios (0 to 1) against an operation count as an SVG line chart, the legend
+ * above it in as many rows as it needs.
+ */
 export function renderPlot(series: readonly Series[], options: { title?: string; xLabel?: string; width?: number; height?: number } = {}): string {
   const width = options.width ?? 900;
-  const height = options.height ?? 360;
   const left = 50;
   const right = 20;
-  const top = 60;
+  const legendRows = Math.ceil(series.length / Math.max(1, Math.floor((width - left - right) / LEGEND_W)));
+  const top = 46 + 14 * legendRows;
+  const height = (options.height ?? 360) + 14 * (legendRows - 1);
   const bottom = 44;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const xMax = Math.max(1, ...xs);
@@ -26,10 +35,16 @@ export function renderPlot(series: readonly Series[], options: { title?: string;
     const x = Math.round(f * xMax);
     return `<line x1="${px(x)}" x2="${px(x)}" y1="${py(0)}" y2="${py(0) + 4}" stroke="#333"/><text x="${px(x)}" y="${py(0) + 16}" text-anchor="middle">${x.toLocaleString("en-US")}</text>`;
   }).join("");
+  // The legend: entries of LEGEND_W pixels, as many to a row as fit, rows upwards from the plot.
+  const perRow = Math.max(1, Math.floor((width - left - right) / LEGEND_W));
+  const rows = Math.ceil(series.length / perRow);
   const lines = series.map((s, i) => {
     const d = s.points.map((p, j) => `${j ? "L" : "M"}${px(p[0]).toFixed(1)} ${py(p[1]).toFixed(1)}`).join("");
-    return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"><title>${s.name}</title></path>` +
-      `<rect x="${left + 10 + i * 300}" y="${top - 24}" width="12" height="3" fill="${s.color}"/><text x="${left + 28 + i * 300}" y="${top - 19}">${s.name}</text>`;
+    const dash = s.dashed ? ` stroke-dasharray="5 3"` : "";
+    const lx = left + 10 + (i % perRow) * LEGEND_W;
+    const ly = top - 24 - (rows - 1 - Math.floor(i / perRow)) * 14;
+    return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"${dash}><title>${s.name}</title></path>` +
+      `<line x1="${lx}" x2="${lx + 14}" y1="${ly + 1.5}" y2="${ly + 1.5}" stroke="${s.color}" stroke-width="3"${dash}/><text x="${lx + 18}" y="${ly + 5}">${s.name}</text>`;
   }).join("\n");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">
 <text x="${left}" y="16" font-size="14" font-weight="bold">${(options.title ?? "").replace(/[<&]/g, "")}</text>
