@@ -78,4 +78,25 @@ describe.skipIf(!isClone && process.env.CI !== "true")("the packed package, from
       { traces: { results: { allocator: string; verified: string }[] }[] };
     expect(out.traces[0].results.map((r) => `${r.allocator}:${r.verified}`)).toEqual(["wasmalloc:segregated:ok", "tlsf:ok", "js-pool:ok"]);
   });
+
+  it("compares against dlmalloc and emmalloc from --peers-dir, and says how to add them when they are missing", () => {
+    const trace = join(project, "t.rep");
+    const cli = join(project, "node_modules", ".bin", "wasmalloc");
+    let message = "";
+    try {
+      run(cli, ["replay", trace, "--peers", "dlmalloc"], project);   // installed: no ../shared beside it
+    } catch (e) {
+      message = String((e as { stderr: string }).stderr);
+    }
+    expect(message).toMatch(/dlmalloc: .*dlmalloc\.wasm is missing\. The C peers are not shipped: .* pass --peers-dir DIR or set WASMALLOC_PEERS=DIR/);
+    const peers = new URL("../../shared/peers/", import.meta.url).pathname;
+    if (!existsSync(peers)) {
+      if (process.env.CI === "true") throw new Error("CI needs ../shared/peers beside the clone");
+      console.warn("skipping the C peers from --peers-dir: ../shared/peers is not beside this clone");
+      return;
+    }
+    const out = JSON.parse(run(cli, ["replay", trace, "--peers", "dlmalloc,emmalloc", "--peers-dir", peers, "--json"], project)) as
+      { traces: { results: { allocator: string; verified: string }[] }[] };
+    expect(out.traces[0].results.map((r) => `${r.allocator}:${r.verified}`)).toEqual(["wasmalloc:segregated:ok", "dlmalloc:ok", "emmalloc:ok"]);
+  });
 });
