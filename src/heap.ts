@@ -10,15 +10,15 @@ import { U32_LIMIT, badPointer, integerIn, oversizeOrThrow } from "./args.js";
 import { CoreError, HeapError, describe, findingMessage, hex, pointerError } from "./errors.js";
 import { INVARIANTS } from "./invariants.js";
 import { type CoreExports, coreModule, instantiateCore } from "./loader.js";
-import { readStats } from "./stats.js";
+import { STAT_FIELDS, readStats } from "./stats.js";
 import { HeapArrayHandle } from "./views.js";
 import { type Life, makeArena, makeFixedPool } from "./pools.js";
 import type { WasmMemory } from "./wasm-types.js";
 
 /** The core's numbers for each policy (assembly/common.ts, Policy). */
-const POLICIES: Readonly<Record<Policy, number>> = { "first-fit": 0, "next-fit": 1, "best-fit": 2, segregated: 3 };
+export const POLICIES: Readonly<Record<Policy, number>> = { "first-fit": 0, "next-fit": 1, "best-fit": 2, segregated: 3 };
 /** The core's numbers for each coalescing mode (assembly/common.ts, Coalesce). */
-const COALESCING: Readonly<Record<Coalesce, number>> = { immediate: 0, deferred: 1 };
+export const COALESCING: Readonly<Record<Coalesce, number>> = { immediate: 0, deferred: 1 };
 /** The options createHeap knows. */
 const OPTION_KEYS = new Set([
   "policy", "coalesce", "initialPages", "maximumPages", "debug", "captureStacks", "shared", "cache", "memory", "heapBase",
@@ -359,7 +359,9 @@ function wrapCore(core: CoreExports, options: ResolvedOptions, life: Life, onDis
 }
 
 /** The debug prefix: bytes from the core payload to the user pointer (assembly/debug.ts, PREFIX). */
-const DEBUG_PREFIX = 48;
+export const DEBUG_PREFIX = 48;
+/** The statistic that counts the debug heap's allocations: mark() reads it. */
+const ALLOCATIONS_STAT = STAT_FIELDS.indexOf("allocations");
 /** Bytes from a debug block's header to its user pointer: the header and the debug prefix. */
 const DEBUG_OFFSET = 4 + DEBUG_PREFIX;
 
@@ -442,7 +444,7 @@ function wrapDebug(core: CoreExports, options: ResolvedOptions): DebugHeap {
     },
     mark(): number {
       if (life.disposed) throw disposedError("mark");
-      return core.heap_stat(13);
+      return core.heap_stat(ALLOCATIONS_STAT);
     },
     leaksSince(mark: number): LeakEntry[] {
       if (life.disposed) throw disposedError("leaksSince");
