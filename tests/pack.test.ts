@@ -37,7 +37,7 @@ describe.skipIf(!isClone && process.env.CI !== "true")("the packed package, from
 
   it("ships the built library, tools, builds and TLSF, and no tests or benchmarks", () => {
     for (const f of ["dist/index.js", "dist/index.d.ts", "dist/browser.js", "dist/tools/index.js", "dist/tools/cli.js", "build/wasmalloc.wasm", "build/wasmalloc.min.wasm",
-      "build/wasmalloc.shared.wasm", "build/peers/tlsf.wasm", "assembly/index.ts", "runtime/incremental.ts", "c/wasmalloc.h", "README.md"]) {
+      "build/wasmalloc.shared.wasm", "build/peers/tlsf.wasm", "assembly/index.ts", "runtime/incremental.ts", "c/wasmalloc.h", "README.md", "docs/guide.md", "docs/design.md"]) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /^(tests|bench|scripts|src|demo)\//.test(f))).toEqual([]);
