@@ -4,20 +4,14 @@
 // below GROW_AHEAD_FROM only as many as needed, so a small heap's memory stays within a page of
 // its extent; above it, the whole pages that fit in 1/20 of the memory beyond what is needed,
 // which keeps memory.grow calls to O(log size) at the price of memory up to 5% beyond the heap's
-// end, or the one page that holds its end (so payload ÷ memory stays within 0.05 of payload ÷
-// extent once a page is under 5% of the heap). Rounding the step up to a page instead let a 1.7
-// MB heap (cccp-bal) reach 8% over its end. The calls are what cost: a few µs each below 32 MiB and
-// 130–250 µs above 64 MiB, where V8 runs a GC (bench/grow.mjs). A heap growing page by page to
-// 256 MiB spent 742 ms of 848 growing, and a 17 MB trace replayed inside wasm spent about 70% of
-// its time in growth (bench/inwasm.mjs, random-bal: 0.71× TLSF's speed page by page). Growing
-// 1/32 ahead brought the suite inside wasm to 0.96–1.00× TLSF's speed, and 1/20 to 1.00×.
-// WebAssembly memory never shrinks, so neither does brk.
+// end. WebAssembly memory never shrinks, so neither does brk. (docs/design.md has the
+// measurements behind the step.)
 //
 // In memory that someone else owns (the foreign build), others may grow memory too, so brk never
 // assumes that memory ends where it left it: the heap owns the pages up to ownPages (all of
 // memory when the heap was placed, and every run of pages that its own memory.grow returned).
 // When memory has grown past ownPages, the pages between are someone else's: coverMemory refuses
-// to grow over them, and heap.ts first lays a gap block across them with claimPages.
+// to grow over them, and setup.ts (skipForeign) first lays a gap block across them with claimPages.
 
 import { BRK_LIMIT, FOREIGN, MAX_PAGES, MINIMAL, PAGE_BITS, PAGE_SIZE } from "./common";
 
@@ -34,7 +28,7 @@ export function coverMemory(end: u64, limit: u64): i32 {
   const have = <u64>(FOREIGN ? ownPages : memory.size()) << PAGE_BITS;
   if (end <= have) return 0;
   if (end > limit) return -1;
-  if (othersGrew()) return -1;              // the next pages are someone else's (heap.ts, skipForeign)
+  if (othersGrew()) return -1;              // the next pages are someone else's (setup.ts, skipForeign)
   const needed = <i32>((end - have + <u64>PAGE_SIZE - 1) >> PAGE_BITS);
   if (have >= GROW_AHEAD_FROM) {
     const ahead = end + have / 20;

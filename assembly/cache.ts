@@ -17,7 +17,7 @@
 //   - It is out of the used statistics (usedBytes, usedBlocks), as a freed block is; freeBytes
 //     counts it, and freeBlocks counts it as one free block.
 //   - Before the heap grows, before a request fails, and when the last used block is freed, the
-//     cache is emptied: each block is freed for real, merged with its free neighbours (heap.ts,
+//     cache is emptied: each block is freed for real, merged with its free neighbours (free.ts,
 //     flushCache). When realloc would grow a block into a cached neighbour, that one block is. So the cache never grows the
 //     heap or makes a request fail that would have succeeded without it; it only changes which
 //     free block serves a request in between. (A failed request has emptied it: like the merge
@@ -119,7 +119,7 @@ export function isCached(b: usize): bool {
 
 /**
  * Takes the first block out of bin `i` (below CACHE_BINS) for good: it loses its C flag and is a
- * plain used block again, out of the used statistics, which the caller frees for real (heap.ts,
+ * plain used block again, out of the used statistics, which the caller frees for real (free.ts,
  * flushCache). 0 when the bin is empty.
  */
 export function cacheTake(i: u32): usize {
@@ -140,7 +140,7 @@ export function cacheTake(i: u32): usize {
 /**
  * Takes the cached block `b` (isCached(b) holds) out of its bin for good: it loses its C flag and
  * is a plain used block again, out of the used statistics, which the caller frees for real
- * (heap.ts, reallocate: a block about to grow into it). At most CACHE_CAP steps.
+ * (realloc.ts, reallocate: a block about to grow into it). At most CACHE_CAP steps.
  */
 export function cacheRemove(b: usize): void {
   const size = SIZE(b);

@@ -28,7 +28,10 @@
 
 import { ErrorCode } from "./common";
 import { BLOCK_OVERHEAD, EPILOGUE_SIZE, HEADER, INTERNAL, MAX_REQUEST, PROLOGUE_SIZE, SIZE, USED, mem2block } from "./block";
-import { allocate, allocateAligned, deallocate, ensureHeap, fail, validate } from "./heap";
+import { allocate, allocateAligned } from "./alloc";
+import { deallocate } from "./free";
+import { validate } from "./guard";
+import { ensureHeap, fail } from "./setup";
 import { isChunk } from "./starts";
 import { QUARANTINE, QUARANTINE_SLOTS, ST } from "./state";
 

@@ -1,19 +1,20 @@
 // wasmalloc: malloc, free, calloc and realloc for WebAssembly linear memory.
 //
-// This file is the package's AssemblyScript entry ("wasmalloc/assembly") and the module that the
-// JS package builds, in two variants: release, and the debug heap (asc --use WASMALLOC_DEBUG=1,
-// see debug.ts), where every pointer is 48 bytes into its core payload. It needs no init call: the heap sets itself up on first use, at
+// This file is the package's AssemblyScript entry ("wasmalloc/assembly") and the module of every
+// build in asconfig.json: release; the debug heap (--use WASMALLOC_DEBUG=1, debug.ts), where every
+// pointer is 48 bytes into its core payload; the shared heap (--enable threads, shared.ts); and
+// the heap in someone else's memory (--use WASMALLOC_FOREIGN=1). The minimal build has its own
+// entry, minimal.ts. It needs no init call: the heap sets itself up on first use, at
 // __heap_base, with segregated fits and immediate coalescing, unless heap_configure comes first.
 // It imports nothing but env.abort, and it never allocates through AssemblyScript's runtime.
 //
 // Sizes and pointers are usize (u32). Every function documents what it does with 0, huge and
 // foreign values; there are no negative or NaN values at this level.
 
-
-import {
-  HeapStatus, allocate, allocateAligned, callocate, configure, deallocate, ensureHeap, flushCache as flushHeapCache, heapStatus, placeHeap,
-  reallocate, usableSize_,
-} from "./heap";
+import { allocate, allocateAligned, callocate } from "./alloc";
+import { deallocate, flushCache as flushHeapCache } from "./free";
+import { reallocate, usableSize_ } from "./realloc";
+import { HeapStatus, configure, ensureHeap, heapStatus, placeHeap } from "./setup";
 import { blockKind, checkHeap, walkNext } from "./check";
 import { setCacheCap } from "./cache";
 import { fixedPoolAlloc, fixedPoolCreate, fixedPoolDestroy, fixedPoolFree, fixedPoolStat } from "./pool/fixed";

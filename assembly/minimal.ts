@@ -9,7 +9,10 @@
 // malloc that fails at the 4 GiB ceiling may leave the start table moved to a new chunk (the
 // release build checks that the growth fits before anything moves).
 
-import { allocate, callocate, deallocate, heapStatus, HeapStatus, reallocate, usableSize_ } from "./heap";
+import { allocate, callocate } from "./alloc";
+import { deallocate } from "./free";
+import { reallocate, usableSize_ } from "./realloc";
+import { heapStatus, HeapStatus } from "./setup";
 import { readStat } from "./stats";
 import { ST } from "./state";
 

@@ -26,7 +26,10 @@
 
 import { ErrorCode } from "./common";
 import { BLOCK_OVERHEAD, CACHED, MIN_BLOCK, SIZE, mem2block, request2size } from "./block";
-import { allocate, allocateInternal, deallocate, reallocate, releaseInternal, usableSize_, validate } from "./heap";
+import { allocate, allocateInternal } from "./alloc";
+import { deallocate, releaseInternal } from "./free";
+import { validate } from "./guard";
+import { reallocate, usableSize_ } from "./realloc";
 import { HeapState, ST } from "./state";
 
 /** Blocks up to this size (header included) are cached. */

@@ -62,7 +62,7 @@ import { AL_MASK, DEBUG, FOREIGN, MINIMAL, WORD, Policy, Coalesce } from "./comm
   quarantineBytes: u32;
   /** Shared build: the heap's lock (0 free, 1 held, 2 held with waiters; see shared.ts). */
   lock: u32;
-  /** Segregated fits: a running mean of log2(block size) in 1/256ths (see heap.ts, place). */
+  /** Segregated fits: a running mean of log2(block size) in 1/256ths (see place.ts, place). */
   typicalLog: u32;
   /** The start table's byte for the heap's first window. */
   table: u32;
@@ -111,7 +111,7 @@ import { AL_MASK, DEBUG, FOREIGN, MINIMAL, WORD, Policy, Coalesce } from "./comm
  */
 export let foreignBase: usize = 0;
 
-/** Foreign build: sets foreignBase (heap.ts, placeHeap). */
+/** Foreign build: sets foreignBase (setup.ts, placeHeap). */
 export function setForeignBase(base: usize): void { foreignBase = base; }
 
 /** The state's address: __heap_base rounded up to the alignment, or where heap_place put it. */
@@ -142,7 +142,7 @@ export function setForeignBase(base: usize): void { foreignBase = base; }
 // @ts-ignore: decorator
 @inline export const GAP_SLOTS: u32 = 8;
 /**
- * Foreign build: the gaps, internal used blocks over pages that someone else grew (heap.ts,
+ * Foreign build: the gaps, internal used blocks over pages that someone else grew (setup.ts,
  * skipForeign): a word with their count, a word with their bytes (not in usedBytes), then
  * GAP_SLOTS words with their addresses in address order. The other builds have none.
  */

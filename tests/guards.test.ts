@@ -48,7 +48,7 @@ describe("the core allocates nothing through AssemblyScript's runtime", () => {
   // and the optimiser drops them from the shipped builds (checked below).
   it.each(["wasmalloc.wat", "wasmalloc.debug.wat"])("%s has no runtime functions, uses no mutable global and has no start function", (file) => {
     const wat = readFileSync(join(root, "build/inspect", file), "utf8");
-    expect(wat).toMatch(/\(func \$assembly\/heap\/allocate/); // names are there: the scan is meaningful
+    expect(wat).toMatch(/\(func \$assembly\/alloc\/allocate/); // names are there: the scan is meaningful
     expect(wat).not.toMatch(/\$~lib\/rt\//);
     expect(wat).not.toMatch(/__new|__alloc|__renew|__realloc|__free/);
     for (const [, name] of wat.matchAll(/\(global (\S+) \(mut /g)) {

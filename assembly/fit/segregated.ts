@@ -139,7 +139,7 @@ export function findSegFit(size: usize): usize {
 
 /**
  * The first free block of at least `size` bytes whose start the start table covers, from the
- * request's class up, or 0 (heap.ts, findCoveredFit).
+ * request's class up, or 0 (place.ts, findCoveredFit).
  */
 export function findSegCovered(size: usize): usize {
   for (let c = nextClass(classOf(size)); c < SEG_CLASSES; c = nextClass(c + 1)) {

@@ -1,5 +1,5 @@
 // An arena (chapter §3.6): bump allocation with no individual free, for memory that dies all at
-// once at the end of a request. Chunks are internal heap blocks (heap.ts, allocateInternal), which
+// once at the end of a request. Chunks are internal heap blocks (alloc.ts, allocateInternal), which
 // the heap's free refuses. They double in size from 4 KiB; a request larger than the next chunk
 // gets a chunk of its own size, and the doubling goes on from where it was.
 //
@@ -11,7 +11,10 @@
 // request loop settles on one chunk; release() gives everything back and ends the arena.
 
 import { ErrorCode } from "../common";
-import { allocateInternal, fail, isHandle, releaseInternal } from "../heap";
+import { allocateInternal } from "../alloc";
+import { releaseInternal } from "../free";
+import { isHandle } from "../guard";
+import { fail } from "../setup";
 
 // @ts-ignore: decorator
 @inline const ARENA_MAGIC: u32 = 0x414E4552;   // "RENA"

@@ -17,7 +17,10 @@
 //  not in use, is refused and changes nothing.
 
 import { ErrorCode } from "../common";
-import { allocateInternal, fail, isHandle, releaseInternal } from "../heap";
+import { allocateInternal } from "../alloc";
+import { releaseInternal } from "../free";
+import { isHandle } from "../guard";
+import { fail } from "../setup";
 
 // @ts-ignore: decorator
 @inline const POOL_MAGIC: u32 = 0x4C4F4F50;   // "POOL"

@@ -1,0 +1,80 @@
+// free: the default policy's fast path (the cache of small freed blocks, or a merge with free
+// neighbours), the general path, and the blocks the pools and arenas give back.
+
+import { AL_MASK, Coalesce, ErrorCode, MINIMAL, Policy } from "./common";
+import {
+  EPILOGUE_SIZE, FLAGS_MASK, HEADER, INTERNAL, MIN_BLOCK, SETHEADER, SIZE, USED, mem2block,
+} from "./block";
+import { release, releaseSeg } from "./coalesce";
+import { CLEARFIRST, CLEARSTART, GUARDS, STARTKIND } from "./starts";
+import { CACHING, cacheCounts4, cachePush, cacheTake } from "./cache";
+import { COALESCING, POLICY, ST, CACHE_BINS } from "./state";
+import { checkPointer } from "./guard";
+import { ensureHeap } from "./setup";
+
+/** Gives back a block from allocateInternal, which the caller vouches for. */
+export function releaseInternal(p: usize): void {
+  const b = mem2block(p);
+  SETHEADER(b, HEADER(b) & ~INTERNAL);
+  CLEARSTART(b);
+  const st = ST();
+  st.usedBytes -= <u32>SIZE(b);
+  st.usedBlocks -= 1;
+  release(b);
+}
+
+/**
+ * Empties the cache of small freed blocks (cache.ts): each of its blocks is freed for real, its
+ * start record cleared and the block merged and listed. Returns whether there was any.
+ */
+export function flushCache(): bool {
+  if (!CACHING || ST().cacheBlocks == 0) return false;
+  for (let i: u32 = 0; i < CACHE_BINS; i++) {
+    if ((i & 3) == 0 && cacheCounts4(i) == 0) {   // four empty bins at once
+      i += 3;
+      continue;
+    }
+    for (let b = cacheTake(i); b != 0; b = cacheTake(i)) {
+      CLEARSTART(b);
+      release(b);
+    }
+  }
+  return true;
+}
+
+/** free: returns OK (also for 0), DOUBLE_FREE or INVALID_POINTER; on an error nothing changes. */
+export function deallocate(ptr: usize): u32 {
+  if (ptr == 0) return ErrorCode.OK;
+  if (!MINIMAL && GUARDS && !ASC_FEATURE_THREADS && POLICY() == Policy.SEGREGATED && COALESCING() == Coalesce.IMMEDIATE) {
+    // The default policy's free, with no call on its path: the table is read once for the
+    // check and for the update. Any pointer it does not pass goes through the full check,
+    // which records the error.
+    ensureHeap();
+    const st = ST();
+    const b = mem2block(ptr);
+    const kind = (ptr & AL_MASK) == 0 && b <= <usize>st.brk - EPILOGUE_SIZE - MIN_BLOCK ? STARTKIND(b) : 0;
+    const h = kind != 0 ? HEADER(b) : 0;
+    if ((h & (USED | INTERNAL)) == USED && b != <usize>st.tableBlock) {
+      const size = <usize>(h & ~FLAGS_MASK);
+      st.usedBytes -= <u32>size;
+      st.usedBlocks -= 1;
+      if (!cachePush(b, size, h)) {           // (a cached block stays recorded in the table)
+        if (kind == 2) CLEARFIRST(b);
+        releaseSeg(b);
+      }
+      if (CACHING && st.usedBlocks == 0) flushCache();   // an emptied heap is one free block again
+      return ErrorCode.OK;
+    }
+  }
+  const err = checkPointer(ptr);
+  if (err != ErrorCode.OK) return err;
+  const b = mem2block(ptr);
+  const st = ST();
+  const size = SIZE(b);
+  st.usedBytes -= <u32>size;
+  st.usedBlocks -= 1;
+  CLEARSTART(b);
+  if (!MINIMAL && POLICY() == Policy.SEGREGATED && COALESCING() == Coalesce.IMMEDIATE) releaseSeg(b);   // (no call)
+  else release(b);
+  return ErrorCode.OK;
+}
