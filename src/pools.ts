@@ -12,23 +12,29 @@ export interface Life { disposed: boolean }
 const POOL_STATS = ["objectSize", "slotSize", "live", "chunks", "capacity", "allocs", "frees", "reservedBytes"] as const;
 const ARENA_STATS = ["usedBytes", "chunks", "reservedBytes", "resets"] as const;
 
+/**
+ * The life of a pool or an arena (`kind`): alive(fn) throws HeapError "disposed" once it or its
+ * heap was disposed; dispose() runs `release` once, unless its heap went first (taking it along).
+ */
+function lifetime(kind: string, h: number, heap: Life, release: () => void): { alive(fn: string): void; dispose(): void } {
+  let live = true;
+  return {
+    alive(fn: string): void {
+      if (!live || heap.disposed) throw new HeapError("disposed", `${kind}.${fn}(): the ${live ? "heap" : kind} was disposed`, h);
+    },
+    dispose(): void {
+      if (live && !heap.disposed) release();
+      live = false;
+    },
+  };
+}
+
 /** A pool of objects of `size` bytes on `core`'s heap. */
 export function makeFixedPool(core: CoreExports, size: number, heap: Life): FixedPool {
   integerIn("fixedPool", "size", size, 1, 0x1000_0000);
   const h = core.pool_create(size) >>> 0;
   if (h === 0) throw new HeapError("out-of-memory", `fixedPool(${size}): no room for the pool's descriptor`);
-  let live = true;
-  const alive = (fn: string): void => {
-    if (!live || heap.disposed) throw new HeapError("disposed", `pool.${fn}(): the ${live ? "heap" : "pool"} was disposed`, h);
-  };
-  const dispose = (): void => {
-    if (!live || heap.disposed) {              // (a disposed heap's pools went with it)
-      live = false;
-      return;
-    }
-    core.pool_destroy(h);
-    live = false;
-  };
+  const { alive, dispose } = lifetime("pool", h, heap, () => core.pool_destroy(h));
   return {
     alloc(): number {
       alive("alloc");
@@ -61,18 +67,7 @@ export function makeFixedPool(core: CoreExports, size: number, heap: Life): Fixe
 export function makeArena(core: CoreExports, heap: Life): Arena {
   const h = core.arena_create() >>> 0;
   if (h === 0) throw new HeapError("out-of-memory", "arena(): no room for the arena's descriptor");
-  let live = true;
-  const alive = (fn: string): void => {
-    if (!live || heap.disposed) throw new HeapError("disposed", `arena.${fn}(): the ${live ? "heap" : "arena"} was disposed`, h);
-  };
-  const dispose = (): void => {
-    if (!live || heap.disposed) {              // (a disposed heap's pools went with it)
-      live = false;
-      return;
-    }
-    core.arena_release(h);
-    live = false;
-  };
+  const { alive, dispose } = lifetime("arena", h, heap, () => core.arena_release(h));
   return {
     alloc(size: number): number {
       alive("alloc");

@@ -1,12 +1,11 @@
 // One word for "this object is done": dispose(), which `using` calls through [Symbol.dispose].
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createHeap } from "../src/index.js";
+import { withConsumer } from "./helpers.js";
 
-const root = new URL("..", import.meta.url).pathname;
 const disposed = (message: string) => expect.objectContaining({ code: "disposed", message });
 
 describe("dispose", () => {
@@ -48,17 +47,7 @@ describe("dispose", () => {
   });
 
   it("`using` works from TypeScript: heaps, arrays, pools and arenas are disposed at the end of their scope", () => {
-    const project = mkdtempSync(join(tmpdir(), "wasmalloc-using-"));
-    try {
-      mkdirSync(join(project, "node_modules"));
-      symlinkSync(root, join(project, "node_modules", "wasmalloc"), "dir");
-      symlinkSync(join(root, "node_modules", "@types"), join(project, "node_modules", "@types"), "dir");
-      writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module" }));
-      writeFileSync(join(project, "tsconfig.json"), JSON.stringify({
-        compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", types: ["node"], lib: ["es2022"], outDir: "out" },
-        files: ["main.ts"],
-      }));
-      writeFileSync(join(project, "main.ts"), `
+    withConsumer({ strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", types: ["node"], lib: ["es2022"], outDir: "out" }, `
 import { createHeap, type Heap } from "wasmalloc";
 const heap = await createHeap();
 let inside = 0;
@@ -79,14 +68,11 @@ let kept: Heap;
 let code = "";
 try { kept.malloc(10); } catch (e) { code = (e as { code: string }).code; }
 console.log(JSON.stringify({ inside, after, code, check: heap.check() }));
-`);
-      execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", project], { cwd: project, stdio: "pipe" });
+`, (project) => {
       expect(readFileSync(join(project, "out", "main.js"), "utf8")).toContain("Symbol.dispose");
       const out = JSON.parse(execFileSync(process.execPath, [join(project, "out", "main.js")], { cwd: project, encoding: "utf8" }));
       expect(out.inside).toBeGreaterThanOrEqual(5);      // the array, the pool's and arena's descriptors and chunks
       expect(out).toMatchObject({ after: 0, code: "disposed", check: null });
-    } finally {
-      rmSync(project, { recursive: true, force: true });
-    }
+    });
   });
 });

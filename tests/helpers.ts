@@ -1,4 +1,8 @@
 // Layout constants (mirrors of assembly/block.ts) and small helpers shared by the tests.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createHeap } from "../src/index.js";
 import type { Coalesce, Heap, HeapOptions, Policy } from "../src/index.js";
 
@@ -88,3 +92,26 @@ export const ODD_VALUES: [string, unknown, "type" | "range" | "zero" | "ok"][] =
   ["[8] (array)", [8], "type"],
   ["true", true, "type"],
 ];
+
+const root = new URL("..", import.meta.url).pathname;
+
+/**
+ * A TypeScript project in a temporary directory that depends on this checkout as "wasmalloc"
+ * (with @types/node beside it), with `compilerOptions` and main.ts: runs tsc on it, then `after`
+ * in its directory, and removes it.
+ */
+export function withConsumer(compilerOptions: Record<string, unknown>, main: string, after: (dir: string) => void = () => {}): void {
+  const project = mkdtempSync(join(tmpdir(), "wasmalloc-consumer-"));
+  try {
+    mkdirSync(join(project, "node_modules"));
+    symlinkSync(root, join(project, "node_modules", "wasmalloc"), "dir");
+    symlinkSync(join(root, "node_modules", "@types"), join(project, "node_modules", "@types"), "dir");
+    writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module" }));
+    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["main.ts"] }));
+    writeFileSync(join(project, "main.ts"), main);
+    execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", project], { cwd: project, stdio: "pipe" });
+    after(project);
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}

@@ -1,9 +1,9 @@
 // The package as users import it: built JavaScript from plain Node, and the CLI.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
+import { withConsumer } from "./helpers.js";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -106,55 +106,28 @@ describe("the built package", () => {
   });
 
   it("a strict TypeScript consumer (nodenext) type-checks the library and the raw exports of a wasm subpath", () => {
-    const project = mkdtempSync(join(tmpdir(), "wasmalloc-ts-"));
-    try {
-      mkdirSync(join(project, "node_modules"));
-      symlinkSync(root, join(project, "node_modules", "wasmalloc"), "dir");
-      writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module" }));
-      writeFileSync(join(project, "tsconfig.json"), JSON.stringify({
-        compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, types: [], lib: ["es2022", "dom"] },
-        files: ["main.ts"],
-      }));
-      writeFileSync(join(project, "main.ts"), [
-        'import { createHeap, type CoreExports, type HeapStats } from "wasmalloc";',
-        "const heap = await createHeap({ cache: false });",
-        "const stats: HeapStats = heap.stats();",
-        "const cached: number = stats.cachedBlocks + stats.cachedBytes;",
-        "declare const instance: WebAssembly.Instance;",
-        "const raw = instance.exports as unknown as CoreExports;",
-        "const p: number = raw.malloc(16) + raw.free(0) + cached;",
-        "export { p };",
-      ].join("\n"));
-      execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", project], { cwd: project, stdio: "pipe" });
-    } finally {
-      rmSync(project, { recursive: true, force: true });
-    }
+    withConsumer({ strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, types: [], lib: ["es2022", "dom"] }, [
+      'import { createHeap, type CoreExports, type HeapStats } from "wasmalloc";',
+      "const heap = await createHeap({ cache: false });",
+      "const stats: HeapStats = heap.stats();",
+      "const cached: number = stats.cachedBlocks + stats.cachedBytes;",
+      "declare const instance: WebAssembly.Instance;",
+      "const raw = instance.exports as unknown as CoreExports;",
+      "const p: number = raw.malloc(16) + raw.free(0) + cached;",
+      "export { p };",
+    ].join("\n"));
   });
 
   it("its types need no DOM lib: a Node consumer under lib es2022 with @types/node type-checks, library and tools, with no skipLibCheck", () => {
-    const project = mkdtempSync(join(tmpdir(), "wasmalloc-nodom-"));
-    try {
-      mkdirSync(join(project, "node_modules"));
-      symlinkSync(root, join(project, "node_modules", "wasmalloc"), "dir");
-      symlinkSync(join(root, "node_modules", "@types"), join(project, "node_modules", "@types"), "dir");
-      writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module" }));
-      writeFileSync(join(project, "tsconfig.json"), JSON.stringify({
-        compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, types: ["node"], lib: ["es2022"] },
-        files: ["main.ts"],
-      }));
-      writeFileSync(join(project, "main.ts"), [
-        'import { createHeap, linkProgram, type CoreExports } from "wasmalloc";',
-        'import { parseTrace, replay } from "wasmalloc/tools";',
-        "const heap = await createHeap();",
-        "const bytes: ArrayBuffer = heap.memory.buffer;",
-        'const r = replay(heap, parseTrace("0\\n1\\n1\\n1\\na 0 8\\n"));',
-        "declare const raw: CoreExports;",
-        "export const n: number = bytes.byteLength + r.ops + raw.malloc(8) + (typeof linkProgram === \"function\" ? 1 : 0);",
-      ].join("\n"));
-      execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", project], { cwd: project, stdio: "pipe" });
-    } finally {
-      rmSync(project, { recursive: true, force: true });
-    }
+    withConsumer({ strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, types: ["node"], lib: ["es2022"] }, [
+      'import { createHeap, linkProgram, type CoreExports } from "wasmalloc";',
+      'import { parseTrace, replay } from "wasmalloc/tools";',
+      "const heap = await createHeap();",
+      "const bytes: ArrayBuffer = heap.memory.buffer;",
+      'const r = replay(heap, parseTrace("0\\n1\\n1\\n1\\na 0 8\\n"));',
+      "declare const raw: CoreExports;",
+      "export const n: number = bytes.byteLength + r.ops + raw.malloc(8) + (typeof linkProgram === \"function\" ? 1 : 0);",
+    ].join("\n"));
     // The embedded builds are typed as strings, not as their base64 text.
     expect(readFileSync(join(root, "dist", "generated", "wasm.d.ts"), "utf8").length).toBeLessThan(2000);
   });
