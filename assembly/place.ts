@@ -155,11 +155,11 @@ export function growFor(size: usize): usize {
 
 /** Segregated fits keep up to this much free space at the heap's end after a growth. */
 // @ts-ignore: decorator
-@inline export const END_SLACK_MAX: usize = 4096;
+@inline export const END_SLACK_MAX: usize = 16384;
 
 /**
  * Segregated fits: the bytes to grow the heap's end by for a request of `size` bytes: the
- * shortfall plus a slack of up to min(4 KiB, extent / 16), which stays free at the end. The
+ * shortfall plus a slack of up to min(16 KiB, extent / 16), which stays free at the end. The
  * next requests split it from either end (see place), so small and large blocks do not
  * interleave, and a block that ends the heap can grow in place.
  */
