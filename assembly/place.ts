@@ -153,9 +153,12 @@ export function growFor(size: usize): usize {
   return ep;
 }
 
-/** Segregated fits keep up to this much free space at the heap's end after a growth. */
+/** log2 of END_SLACK_MAX. */
 // @ts-ignore: decorator
-@inline export const END_SLACK_MAX: usize = 16384;
+@inline const END_SLACK_BITS: usize = 14;
+/** Segregated fits keep up to this much free space at the heap's end after a growth (16 KiB). */
+// @ts-ignore: decorator
+@inline export const END_SLACK_MAX: usize = 1 << END_SLACK_BITS;
 
 /**
  * Segregated fits: the bytes to grow the heap's end by for a request of `size` bytes: the
@@ -167,7 +170,7 @@ export function growFor(size: usize): usize {
 @inline export function endGrowth(size: usize): usize {
   const st = ST();
   let slack = (<usize>(st.brk - st.heapStart) >> 4) & ~AL_MASK;
-  if (slack > END_SLACK_MAX) slack = END_SLACK_MAX;
+  if ((slack >> END_SLACK_BITS) != 0) slack = END_SLACK_MAX;   // (a shift: a byte shorter than a compare with 2^14)
   return size > slack ? size : slack;
 }
 
