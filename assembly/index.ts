@@ -45,6 +45,21 @@ import {
   }
   return result;
 }
+/** Shared build: unlock, keeping a failure (an ErrorCode other than OK) as this instance's error. */
+// @ts-ignore: decorator
+@inline function UNLOCKCODE(code: u32): i32 {
+  if (ASC_FEATURE_THREADS) {
+    if (code != 0) keepError();
+    unlockHeap();
+  }
+  return <i32>code;
+}
+/** The pools' and arenas' entry: the lock (shared build), then the heap set up on first use. */
+// @ts-ignore: decorator
+@inline function ENTER(): void {
+  LOCK();
+  ensureHeap();
+}
 
 /**
  * At least `size` bytes, 8-aligned, uninitialised. malloc(0) returns a unique minimum block
@@ -250,73 +265,55 @@ export function heap_detach(): void {
 
 /** A pool of objects of `size` bytes (at least 1): its handle, or 0 (BAD_CONFIG, OUT_OF_MEMORY). */
 export function pool_create(size: usize): usize {
-  LOCK();
-  ensureHeap();
+  ENTER();
   return UNLOCKWITH(fixedPoolCreate(size));
 }
 /** An object from pool `h`, or 0. */
 export function pool_alloc(h: usize): usize {
-  LOCK();
-  ensureHeap();
+  ENTER();
   return UNLOCKWITH(fixedPoolAlloc(h));
 }
 /** Returns object `p` to pool `h`: 0, or DOUBLE_FREE or INVALID_POINTER (and nothing changes). */
 export function pool_free(h: usize, p: usize): i32 {
-  LOCK();
-  ensureHeap();
-  const r = <i32>fixedPoolFree(h, p);
-  UNLOCK();
-  return r;
+  ENTER();
+  return UNLOCKCODE(fixedPoolFree(h, p));
 }
 /** Pool statistic `i` (see pool/fixed.ts), NaN for a bad handle or index. */
 export function pool_stat(h: usize, i: u32): f64 {
-  LOCK();
-  ensureHeap();
+  ENTER();
   const r = fixedPoolStat(h, i);
   UNLOCK();
   return r;
 }
 /** Gives pool `h`'s chunks back to the heap; its objects die with it. 0 or INVALID_POINTER. */
 export function pool_destroy(h: usize): i32 {
-  LOCK();
-  ensureHeap();
-  const r = <i32>fixedPoolDestroy(h);
-  UNLOCK();
-  return r;
+  ENTER();
+  return UNLOCKCODE(fixedPoolDestroy(h));
 }
 
 /** A new arena: its handle, or 0. */
 export function arena_create(): usize {
-  LOCK();
-  ensureHeap();
+  ENTER();
   return UNLOCKWITH(arenaCreate());
 }
 /** `n` bytes from arena `h`, 8-aligned, or 0. */
 export function arena_alloc(h: usize, n: usize): usize {
-  LOCK();
-  ensureHeap();
+  ENTER();
   return UNLOCKWITH(arenaAlloc(h, n));
 }
 /** Empties arena `h`, keeping its newest chunk: 0 or INVALID_POINTER. */
 export function arena_reset(h: usize): i32 {
-  LOCK();
-  ensureHeap();
-  const r = <i32>arenaReset(h);
-  UNLOCK();
-  return r;
+  ENTER();
+  return UNLOCKCODE(arenaReset(h));
 }
 /** Gives arena `h` back to the heap: 0 or INVALID_POINTER. */
 export function arena_release(h: usize): i32 {
-  LOCK();
-  ensureHeap();
-  const r = <i32>arenaRelease(h);
-  UNLOCK();
-  return r;
+  ENTER();
+  return UNLOCKCODE(arenaRelease(h));
 }
 /** Arena statistic `i` (see pool/arena.ts), NaN for a bad handle or index. */
 export function arena_stat(h: usize, i: u32): f64 {
-  LOCK();
-  ensureHeap();
+  ENTER();
   const r = arenaStat(h, i);
   UNLOCK();
   return r;

@@ -40,6 +40,7 @@
 // block may lie past it); it is the state's inline table or the payload of the chunk, a used
 // block large enough for it.
 
+import { FLAGS_MASK } from "./block";
 import { MINIMAL } from "./common";
 import { START_TABLE0, START_WINDOWS0, ST } from "./state";
 
@@ -189,11 +190,11 @@ function clearStartCall(b: usize): void { clearStartInline(b); }
   const start = <usize>st.heapStart;
   const ep = <usize>st.brk - 4;             // the epilogue: used, but not a block
   const w = o >> SLOT_BITS;
-  let n = b + (<usize>load<u32>(b) & ~7);
+  let n = b + (<usize>load<u32>(b) & ~FLAGS_MASK);
   while (n != ep && ((n - start) >> SLOT_BITS) == w) {
     const h = load<u32>(n);
     if ((h & 1) != 0) return POS(n - start);
-    const z = <usize>h & ~7;
+    const z = <usize>h & ~FLAGS_MASK;
     if (z == 0) break;                      // (a corrupted header: the checker will say so)
     n += z;
   }
@@ -238,7 +239,7 @@ function reachesCall(s: usize, b: usize): bool { return reachesInline(s, b); }
 // @ts-ignore: decorator
 @inline function reachesInline(s: usize, b: usize): bool {
   while (s < b) {
-    const z = <usize>load<u32>(s) & ~7;
+    const z = <usize>load<u32>(s) & ~FLAGS_MASK;
     if (z == 0) return false;
     s += z;
   }

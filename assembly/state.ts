@@ -138,6 +138,9 @@ export function setForeignBase(base: usize): void { foreignBase = base; }
 /** Its bitmap of non-empty classes (7 words), then a word of padding. */
 // @ts-ignore: decorator
 @inline export function SEG_MAP(): usize { return SEG_HEADS() + (<usize>SEG_CLASSES << 2); }
+/** Bytes of that bitmap and its padding. */
+// @ts-ignore: decorator
+@inline export const SEG_MAP_BYTES: usize = 32;
 /** Foreign build: the most gaps a heap may have; past them it grows no more. */
 // @ts-ignore: decorator
 @inline export const GAP_SLOTS: u32 = 8;
@@ -147,7 +150,7 @@ export function setForeignBase(base: usize): void { foreignBase = base; }
  * GAP_SLOTS words with their addresses in address order. The other builds have none.
  */
 // @ts-ignore: decorator
-@inline export function GAPS(): usize { return SEG_MAP() + 32; }
+@inline export function GAPS(): usize { return SEG_MAP() + SEG_MAP_BYTES; }
 /** Foreign build: how many gaps there are (0 in the other builds). */
 // @ts-ignore: decorator
 @inline export function gapCount(): u32 { return FOREIGN ? load<u32>(GAPS()) : 0; }

@@ -65,3 +65,24 @@ describe("the core's exports", () => {
     expect(Number.isNaN(core.heap_stat(STAT_FIELDS.length))).toBe(true);
   });
 });
+
+describe("the shared build's pool and arena exports", () => {
+  it("leave their refusals in this instance's heap_last_error, as the heap's own calls do", async () => {
+    const module = await WebAssembly.compile(readFileSync(new URL("../build/wasmalloc.shared.wasm", import.meta.url)));
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096, shared: true });
+    const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort() { throw new Error("abort"); } } });
+    const core = exports as Record<string, (...args: number[]) => number>;
+    const pool = core.pool_create(24);
+    const slot = core.pool_alloc(pool);
+    expect(core.heap_last_error()).toBe(0);
+    expect(core.pool_free(pool, slot + 8)).toBe(2);          // INVALID_POINTER: not a slot
+    expect(core.heap_last_error()).toBe(2);
+    expect(core.heap_error_address()).toBe(slot + 8);
+    expect(core.pool_free(pool, slot)).toBe(0);
+    expect(core.pool_free(pool, slot)).toBe(1);              // DOUBLE_FREE
+    expect(core.heap_last_error()).toBe(1);
+    expect(core.arena_reset(slot)).toBe(2);                  // not an arena
+    expect(core.heap_last_error()).toBe(2);
+    expect(core.heap_check()).toBe(0);
+  });
+});

@@ -13,7 +13,7 @@
 
 import { NEXT, PREV, SETNEXT, SETPREV, SIZE } from "../block";
 import { MINIMAL } from "../common";
-import { SEG_CLASSES, SEG_HEADS, SEG_MAP, ST } from "../state";
+import { SEG_CLASSES, SEG_HEADS, SEG_MAP, SEG_MAP_BYTES, ST } from "../state";
 import { isCoveredAt } from "../starts";
 
 /** Words of the bitmap of non-empty classes. */
@@ -170,7 +170,7 @@ export function segLargest(): usize {
 
 /** Clears every class list (setting a heap up). */
 export function segSetup(): void {
-  memory.fill(SEG_HEADS(), 0, (<usize>SEG_CLASSES << 2) + 32);
+  memory.fill(SEG_HEADS(), 0, (<usize>SEG_CLASSES << 2) + SEG_MAP_BYTES);
 }
 
 /** Class `c`'s list head, for the checker. */
