@@ -1,7 +1,7 @@
 // malloc, calloc and aligned allocation: the default policy's fast path, and the rare paths
 // (deferred merging, covering a block with the start table, growing) in allocateSlow.
 
-import { AL_SIZE, ErrorCode, MINIMAL, Policy } from "./common";
+import { AL_SIZE, ErrorCode, MINIMAL } from "./common";
 import {
   BLOCK_OVERHEAD, HEADER, INTERNAL, ISUSED, LEFT_USED, MAX_REQUEST, MIN_BLOCK, SETHEADER, SIZE,
   USED, block2mem, mem2block, request2size,
@@ -9,13 +9,12 @@ import {
 import { release } from "./coalesce";
 import { CLEARSTART, GUARDS, SETSTART, isCoveredAt } from "./starts";
 import { CACHING, cachePop } from "./cache";
-import { findSegFitInline } from "./fit/segregated";
-import { POLICY, ST } from "./state";
+import { ST } from "./state";
 import { flushCache } from "./free";
 import { coverTo, growthCover, growthFits, needsCover, tableBackInline } from "./guard";
-import {
-  endGrowth, findCoveredFit, findFit, findOrMerge, growEnd, growFor, mergeAndFind, place, placeSeg,
-} from "./place";
+import { findOrMerge, growEnd, growFor, mergeAndFind, place } from "./place";
+import { findCoveredFit, findFit, SEGREGATED } from "./fit/policy";
+import { endGrowth, findSegFitInline, placeSeg } from "./fit/segregated";
 import { shrink } from "./realloc";
 import { addUsed, ensureHeap, fail, ownEnd } from "./setup";
 
@@ -38,7 +37,7 @@ export function allocate(n: usize): usize {
   ensureHeap();
   if (n > MAX_REQUEST) return fail(ErrorCode.OUT_OF_MEMORY, 0);
   const size = request2size(n);
-  const seg = POLICY() == Policy.SEGREGATED;
+  const seg = SEGREGATED();
   if (!MINIMAL && seg) {                    // the default policy's fast path, with no call in it
     if (CACHING) {
       const c = cachePop(size);

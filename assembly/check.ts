@@ -37,7 +37,7 @@
 //       word; cacheBlocks and cacheBytes count them, and the walk meets exactly those (they
 //       are not in usedBytes). (I15 to I17 are the debug heap's: debug.ts.)
 
-import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, FOREIGN, PAGE_BITS, POLICY_COUNT, Policy } from "./common";
+import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, FOREIGN, PAGE_BITS, POLICY_COUNT } from "./common";
 import { classOf, segBit, segHead, segLargest } from "./fit/segregated";
 import {
   BLOCK_OVERHEAD, CACHED, EPILOGUE_SIZE, INTERNAL, FLAGS_MASK, FOOTER, HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, PROLOGUE_SIZE,
@@ -50,8 +50,10 @@ import {
   CHUNK_PREFIX, GUARDS, SLOT_BITS, WINDOW_BITS, isChunk, isCovered, windowEntry, windowPos,
 } from "./starts";
 import {
-  CACHE_BINS, HEAP_START, POLICY, SEG_CLASSES, SENTINEL, START_TABLE0, START_WINDOWS0, ST, STATE_MAGIC, gapAt, gapBytes, gapCount,
+  CACHE_BINS, HEAP_START, SEG_CLASSES, SENTINEL, START_TABLE0, START_WINDOWS0, ST, STATE_MAGIC,
+  gapAt, gapBytes, gapCount,
 } from "./state";
+import { SEGREGATED, isSegregated } from "./fit/policy";
 
 /** Records where invariant `n` failed and returns `n`. */
 function violated(n: u32, address: usize): u32 {
@@ -94,7 +96,7 @@ export function checkHeap(): u32 {
 
   const epilogue = brk - EPILOGUE_SIZE;
   const immediate = st.coalesce == Coalesce.IMMEDIATE;
-  const seg = st.policy == Policy.SEGREGATED;
+  const seg = isSegregated(st.policy);
   let leftUsed = true;
   let usedBytes: usize = 0;
   let usedBlocks: u32 = 0;
@@ -251,7 +253,7 @@ function checkClasses(start: usize, epilogue: usize, freeBlocks: u32): usize {
  * steps, so a corrupted list cannot make it loop.
  */
 export function largestFree(): usize {
-  if (POLICY() == Policy.SEGREGATED) return segLargest();
+  if (SEGREGATED()) return segLargest();
   const s = SENTINEL();
   let best: usize = 0;
   let steps = ST().freeBlocks;

@@ -2,14 +2,15 @@
 // a later merge pass. Free blocks have no bit in the start table (starts.ts), so merging never
 // touches it.
 
-import { Coalesce, Policy } from "./common";
+import { Coalesce } from "./common";
 import {
   CLEARLEFTUSED, EPILOGUE_SIZE, GETFREELEFT, HEADER, ISUSED, LEFT_USED, NEXT, PROLOGUE_SIZE, SETFOOTER,
   SETHEADER, SIZE,
 } from "./block";
-import { listInsert, listRemove, listReplace } from "./freelist";
+import { listInsert, listRemove, listReplace } from "./fit/list";
 import { segInsert, segRemove } from "./fit/segregated";
-import { COALESCING, POLICY, SENTINEL, ST } from "./state";
+import { COALESCING, SENTINEL, ST } from "./state";
+import { SEGREGATED } from "./fit/policy";
 
 /**
  * Turns the used block `b` into a free block on the list. Under immediate coalescing it merges
@@ -29,7 +30,7 @@ export function release(b: usize): void {
     listInsert(b);
     return;
   }
-  if (POLICY() == Policy.SEGREGATED) {
+  if (SEGREGATED()) {
     releaseSeg(b);
     return;
   }
@@ -96,7 +97,7 @@ export function release(b: usize): void {
  */
 export function coalesceAll(): u32 {
   ST().unmerged = 0;
-  if (POLICY() == Policy.SEGREGATED) return coalesceAllSegregated();
+  if (SEGREGATED()) return coalesceAllSegregated();
   const s = SENTINEL();
   let merges: u32 = 0;
   let b = NEXT(s);

@@ -7,7 +7,7 @@
 // freed (merging with its free neighbours). Free blocks the caller held may be gone or merged:
 // search again. Used blocks never move.
 
-import { AL_MASK, AL_SIZE, Coalesce, ErrorCode, MAX_PAGES, MINIMAL, Policy } from "./common";
+import { AL_MASK, AL_SIZE, Coalesce, ErrorCode, MAX_PAGES, MINIMAL } from "./common";
 import {
   BLOCK_OVERHEAD, EPILOGUE_SIZE, HEADER, INTERNAL, ISLEFTUSED, ISUSED, MIN_BLOCK, PROLOGUE_SIZE,
   SIZE, USED, GETFREELEFT, block2mem, request2size,
@@ -21,10 +21,11 @@ import {
 import { isCached } from "./cache";
 import { findFirstFit } from "./fit/first";
 import { findSegFit } from "./fit/segregated";
-import { COALESCING, POLICY, ST, START_TABLE0, START_WINDOWS0 } from "./state";
+import { COALESCING, ST, START_TABLE0, START_WINDOWS0 } from "./state";
 import { flushCache } from "./free";
 import { growEnd, place } from "./place";
 import { ensureHeap, fail, ownEnd } from "./setup";
+import { SEGREGATED } from "./fit/policy";
 
 /**
  * Whether `ptr` is the payload of a live user block: OK, DOUBLE_FREE (the payload of a free block)
@@ -125,7 +126,7 @@ export function growTable(need: u64): bool {
   // A free block rather than the heap's end, where a chunk would split free space that could
   // merge: the lowest that fits under the address-ordered policies, the best fit in class under
   // segregated fits (whose lists are not in address order).
-  const seg = POLICY() == Policy.SEGREGATED;
+  const seg = SEGREGATED();
   let b = seg ? findSegFit(size) : findFirstFit(size);
   if (b == 0 && COALESCING() == Coalesce.DEFERRED && st.unmerged != 0 && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
   if (b == 0) {
@@ -202,7 +203,7 @@ export function growthFits(size: usize, want: usize): bool {
   let need = <u64>st.brk + <u64>want - <u64>(last != 0 ? SIZE(last) : 0);
   if (GUARDS && coveredEnd() < growthCover(size, want)) {
     const c = chunkSize(chunkWindows(growthCover(size, want) - <u64>st.heapStart));
-    const seg = POLICY() == Policy.SEGREGATED;
+    const seg = SEGREGATED();
     const b = seg ? findSegFit(c) : findFirstFit(c);
     if (b == 0 || b == last) need += <u64>c;   // the chunk takes the heap's end
   }

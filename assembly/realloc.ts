@@ -8,7 +8,7 @@ import {
 } from "./block";
 import { sbrk } from "./brk";
 import { release } from "./coalesce";
-import { listRemove } from "./freelist";
+import { listRemove } from "./fit/list";
 import { CLEARSTART } from "./starts";
 import { CACHING, cacheRemove, isCached } from "./cache";
 import { ST } from "./state";

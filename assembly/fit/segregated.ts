@@ -11,8 +11,10 @@
 // Invariant (I10, segregated): each class list holds exactly the free blocks of its class, with
 // PREV(NEXT(b)) == b; a class's bit is set exactly when its list is not empty.
 
-import { NEXT, PREV, SETNEXT, SETPREV, SIZE } from "../block";
-import { MINIMAL } from "../common";
+import {
+  HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, SETFOOTER, SETHEADER, SETLEFTUSED, SETNEXT, SETPREV, SIZE, USED,
+} from "../block";
+import { AL_MASK, MINIMAL } from "../common";
 import { SEG_CLASSES, SEG_HEADS, SEG_MAP, SEG_MAP_BYTES, ST } from "../state";
 import { isCoveredAt } from "../starts";
 
@@ -177,3 +179,76 @@ export function segSetup(): void {
 export function segHead(c: u32): usize { return HEAD(c); }
 /** Whether class `c`'s bit is set, for the checker. */
 export function segBit(c: u32): bool { return (load<u32>(SEG_MAP() + (<usize>(c >> 5) << 2)) >> (c & 31) & 1) != 0; }
+
+// ─── Placing under segregated fits: the two-ended split and the growth rule ──────────────────────
+
+/**
+ * place under segregated fits (twoEnded set), inlined into malloc's fast path: the same steps
+ * with the class lists' own insert and remove.
+ */
+// @ts-ignore: decorator
+@inline export function placeSeg(b: usize, size: usize): usize {
+  const bsize = SIZE(b);
+  const rem = bsize - size;
+  const h = HEADER(b);
+  if (rem < MIN_BLOCK) {
+    segRemove(b);
+    SETHEADER(b, h | USED);
+    SETLEFTUSED(b + bsize);
+    return b;
+  }
+  if (isSmall(size)) {
+    const u = b + rem;
+    const relist = classOf(rem) != classOf(bsize);  // (the remainder keeps b's address)
+    if (relist) segRemove(b);
+    SETHEADER(b, <u32>rem | (h & LEFT_USED));
+    SETFOOTER(b, rem);
+    if (relist) segInsert(b);
+    SETHEADER(u, <u32>size | USED);
+    SETLEFTUSED(u + size);
+    return u;
+  }
+  const r = b + size;
+  SETHEADER(r, <u32>rem | LEFT_USED);
+  SETFOOTER(r, rem);
+  segRemove(b);                             // (by its old size)
+  segInsert(r);
+  SETHEADER(b, <u32>size | USED | (h & LEFT_USED));
+  return b;
+}
+
+/**
+ * Segregated fits: whether a request of `size` bytes is no larger than the typical request that
+ * splits a block, a running mean of log2(size) over those requests (weight 1/16 for the newest).
+ * The first split has no typical request to go by, and counts as large. Requests served whole
+ * (a block of their class) do not move the mean, which keeps that path short.
+ */
+// @ts-ignore: decorator
+@inline export function isSmall(size: usize): bool {
+  const st = ST();
+  const lg = <u32>(32 - clz<u32>(<u32>size)) << 8;
+  const typical = st.typicalLog;
+  st.typicalLog = typical == 0 ? lg : <u32>(<i32>typical + ((<i32>lg - <i32>typical) >> 4));
+  return typical != 0 && lg <= typical;
+}
+
+/** log2 of END_SLACK_MAX. */
+// @ts-ignore: decorator
+@inline const END_SLACK_BITS: usize = 14;
+/** Segregated fits keep up to this much free space at the heap's end after a growth (16 KiB). */
+// @ts-ignore: decorator
+@inline export const END_SLACK_MAX: usize = 1 << END_SLACK_BITS;
+
+/**
+ * Segregated fits: the bytes to grow the heap's end by for a request of `size` bytes: the
+ * shortfall plus a slack of up to min(16 KiB, extent / 16), which stays free at the end. The
+ * next requests split it from either end (see place), so small and large blocks do not
+ * interleave, and a block that ends the heap can grow in place.
+ */
+// @ts-ignore: decorator
+@inline export function endGrowth(size: usize): usize {
+  const st = ST();
+  let slack = (<usize>(st.brk - st.heapStart) >> 4) & ~AL_MASK;
+  if ((slack >> END_SLACK_BITS) != 0) slack = END_SLACK_MAX;   // (a shift: a byte shorter than a compare with 2^14)
+  return size > slack ? size : slack;
+}

@@ -1,4 +1,5 @@
-// The explicit free list: doubly linked through the free payloads, in ascending address order,
+// The free lists. The chapter's policies (first, next and best fit) share one explicit free list,
+// doubly linked through the free payloads, in ascending address order,
 // circular through a sentinel in the state. Address order is what lets first fit take the
 // lowest address, best fit break ties by address, and deferred coalescing find neighbours by
 // looking one link ahead.
@@ -6,10 +7,10 @@
 // Invariant (I10): walking NEXT from the sentinel visits every free block exactly once, in
 // ascending address order, and NEXT(PREV(b)) == b for every member. freeBlocks == |list|.
 
-import { Policy } from "./common";
-import { NEXT, PREV, SETNEXT, SETPREV } from "./block";
-import { segInsert, segRemove } from "./fit/segregated";
-import { POLICY, SENTINEL, ST } from "./state";
+import { Policy } from "../common";
+import { NEXT, PREV, SETNEXT, SETPREV } from "../block";
+import { segInsert, segRemove } from "./segregated";
+import { POLICY, SENTINEL, ST } from "../state";
 
 // Under the segregated policy the same three operations go to its class lists instead.
 

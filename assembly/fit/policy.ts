@@ -1,0 +1,57 @@
+// The one dispatch between the mechanism and the placement policies: which policy the heap
+// runs, the policy's search, and the step a policy takes after a placement. The mechanism
+// (alloc, place, free, coalesce, guard, check) asks here, never tests a Policy itself; each
+// policy's own code is in its file: first.ts, next.ts, best.ts (over the address-ordered list,
+// list.ts), and segregated.ts (its class lists, its two-ended split and its growth rule).
+
+import { Policy } from "../common";
+import { NEXT, SIZE } from "../block";
+import { isCoveredAt } from "../starts";
+import { HeapState, POLICY, SENTINEL } from "../state";
+import { findBestFit } from "./best";
+import { findFirstFit } from "./first";
+import { findNextFit } from "./next";
+import { findSegCovered, findSegFit } from "./segregated";
+
+/** Whether the heap places by segregated fits (the default), rather than by one of the chapter's address-ordered policies. */
+// @ts-ignore: decorator
+@inline export function SEGREGATED(): bool { return POLICY() == Policy.SEGREGATED; }
+/** Whether the policy number `policy` (a state's, as the checker reads it) is segregated fits. */
+// @ts-ignore: decorator
+@inline export function isSegregated(policy: u32): bool { return policy == Policy.SEGREGATED; }
+
+/** The step after a placement that split a block and left its free rest `r`: next fit's rover moves there. */
+// @ts-ignore: decorator
+@inline export function AFTER_SPLIT(st: HeapState, r: usize): void {
+  if (POLICY() == Policy.NEXT_FIT) st.rover = <u32>r;
+}
+
+/** The step after a placement that took the free block `b` whole: next fit's rover moves past it. */
+// @ts-ignore: decorator
+@inline export function AFTER_TAKE(st: HeapState, b: usize): void {
+  if (POLICY() == Policy.NEXT_FIT) st.rover = <u32>NEXT(b);   // (read only under next fit)
+}
+
+/** The free block the heap's policy picks for `size` bytes, or 0. */
+// @ts-ignore: decorator
+@inline export function findFit(size: usize): usize {
+  const policy = POLICY();
+  if (policy == Policy.SEGREGATED) return findSegFit(size);
+  if (policy == Policy.FIRST_FIT) return findFirstFit(size);
+  if (policy == Policy.BEST_FIT) return findBestFit(size);
+  return findNextFit(size);
+}
+
+/**
+ * A free block of at least `size` bytes whose start the start table covers, or 0: where malloc
+ * turns when the table cannot grow to cover the block its policy picked. Walks the free blocks
+ * (a rare path, at the heap's limit); under segregated fits, the classes from the request's up.
+ */
+export function findCoveredFit(size: usize): usize {
+  if (POLICY() == Policy.SEGREGATED) return findSegCovered(size);
+  const s = SENTINEL();
+  for (let b = NEXT(s); b != s; b = NEXT(b)) {
+    if (SIZE(b) >= size && isCoveredAt(b)) return b;
+  }
+  return 0;
+}
