@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import { WORKLOADS } from "./generators.js";
 import { type Measurable, type Measurement, measure } from "./measure.js";
-import { makeAllocator } from "./peers.js";
+import { PEERS, makeAllocator } from "./peers.js";
 import type { Trace } from "./trace.js";
 import { parseArgs } from "node:util";
 import type { Coalesce, Heap, HeapOptions, Policy } from "../api.js";
@@ -194,13 +194,10 @@ async function plot(args: string[]): Promise<void> {
     (one ? final(runs[0]) : runs.map((r) => `${r.policy} ${final(r)}`).join(", ")));
 }
 
-/** The peers `--peers all` names (src/tools/peers.ts): the JS pool, TLSF, the C peers and @thi.ng/malloc. */
-const PEER_NAMES = ["js-pool", "tlsf", "dlmalloc", "emmalloc", "thi.ng"];
-
 /** A factory for the allocator `name` (src/tools/peers.ts); a peer that cannot be set up is a usage error that says why. */
 async function allocatorFactory(name: string, peersDir?: string): Promise<() => Promise<Measurable>> {
-  if (!PEER_NAMES.includes(name) && !name.startsWith("wasmalloc:")) {
-    throw new UsageError(`unknown peer ${JSON.stringify(name)}; known: ${PEER_NAMES.join(", ")}, all`);
+  if (!PEERS.includes(name) && !name.startsWith("wasmalloc:")) {
+    throw new UsageError(`unknown peer ${JSON.stringify(name)}; known: ${PEERS.join(", ")}, all`);
   }
   try {
     await makeAllocator(name, { peersDir });    // fails early, with its reason, if it cannot be set up
@@ -328,7 +325,7 @@ async function replayCommand(args: string[]): Promise<void> {
   if (files.length === 0) throw new UsageError("no .rep files found");
   const policies = values.policy === "all" ? ALL_POLICIES : [values.policy as Policy];
   for (const p of policies) if (!ALL_POLICIES.includes(p)) throw new UsageError(`unknown policy ${JSON.stringify(p)}`);
-  const peers = values.peers === "all" ? PEER_NAMES : values.peers ? values.peers.split(",") : [];
+  const peers = values.peers === "all" ? PEERS : values.peers ? values.peers.split(",") : [];
   const names = [...policies.map((p) => `wasmalloc:${p}`), ...peers];
   const traces = files.map((f) => ({ name: f.split("/").pop()!, trace: parseTrace(readFileSync(f, "utf8")) }));
   const rows = await measureAll(traces, names, values.json, values["peers-dir"]);
@@ -344,7 +341,7 @@ async function compare(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { "peers-dir": { type: "string" } } });
   const peersDir = values["peers-dir"];
   const names = [...ALL_POLICIES.map((p) => `wasmalloc:${p}`), "js-pool"];
-  for (const peer of ["tlsf", "dlmalloc", "emmalloc", "thi.ng"]) {
+  for (const peer of PEERS.filter((p) => p !== "js-pool")) {   // (the JS pool is always there)
     try {
       await allocatorFactory(peer, peersDir);
       names.push(peer);

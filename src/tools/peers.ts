@@ -21,6 +21,9 @@ import { builtinAllocator, type Measurable } from "./measure.js";
 /** The names makeAllocator knows. */
 export const ALLOCATORS = ["wasmalloc:first-fit", "wasmalloc:next-fit", "wasmalloc:best-fit", "wasmalloc:segregated", "wasmalloc-min", "js-pool", "tlsf", "dlmalloc", "emmalloc", "thi.ng"];
 
+/** The allocators that are not one of wasmalloc's builds: what `--peers` takes. */
+export const PEERS = ALLOCATORS.filter((n) => !n.startsWith("wasmalloc"));
+
 /** The peers that are third-party .wasm files, read from a directory (see peerFile). */
 export const C_PEER_NAMES = ["dlmalloc", "emmalloc"];
 
