@@ -2,13 +2,13 @@
 // a later merge pass. Free blocks have no bit in the start table (starts.ts), so merging never
 // touches it.
 
-import { Coalesce } from "./common";
+import { Coalesce, MINIMAL } from "./common";
 import {
-  CLEARLEFTUSED, EPILOGUE_SIZE, GETFREELEFT, HEADER, ISUSED, LEFT_USED, NEXT, PROLOGUE_SIZE, SETFOOTER,
-  SETHEADER, SIZE,
+  CLEARLEFTUSED, EPILOGUE_SIZE, FLAGS_MASK, GETFREELEFT, HEADER, ISUSED, LEFT_USED, NEXT, PROLOGUE_SIZE, SETFOOTER,
+  SETHEADER, SIZE, USED,
 } from "./block";
 import { listInsert, listRemove, listReplace } from "./fit/list";
-import { segInsert, segRemove } from "./fit/segregated";
+import { isHead, sameClass, segInsert, segRemove, segReplaceHead } from "./fit/segregated";
 import { COALESCING, SENTINEL, ST } from "./state";
 import { SEGREGATED } from "./fit/policy";
 
@@ -31,7 +31,7 @@ export function release(b: usize): void {
     return;
   }
   if (SEGREGATED()) {
-    releaseSeg(b);
+    releaseSegCall(b);
     return;
   }
   const rightFree = !ISUSED(right);
@@ -63,12 +63,27 @@ export function release(b: usize): void {
 
 /**
  * release under segregated fits and immediate coalescing: merges `b` with its free neighbours
- * and lists the result in its class. Inlined into free's fast path.
+ * and lists the result in its class. Inlined into free's fast path; one copy elsewhere.
  */
 // @ts-ignore: decorator
 @inline export function releaseSeg(b: usize): void {
-  // A merged block changes class: take the neighbours out first, write the merged block, then
-  // put it where its new size belongs.
+  if (MINIMAL) releaseSegCall(b);           // one copy, for size
+  else releaseSegInline(b);
+}
+
+/** releaseSeg's one copy outside free's fast path: release's, and the minimal build's. */
+export function releaseSegCall(b: usize): void {
+  if (MINIMAL) releaseSegShort(b);
+  else releaseSegInline(b);
+}
+
+/**
+ * releaseSeg's steps: the free neighbours are taken out of their lists (by their old sizes),
+ * the merged block is written and put at the head of its class list. The minimal build's, for
+ * size; the others take a shortcut to the same lists (releaseSegInline).
+ */
+// @ts-ignore: decorator
+@inline function releaseSegShort(b: usize): void {
   let size = SIZE(b);
   const h = HEADER(b);
   const right = b + size;
@@ -88,6 +103,52 @@ export function release(b: usize): void {
   SETFOOTER(start, size);
   CLEARLEFTUSED(start + size);
   segInsert(start);
+}
+
+/**
+ * releaseSegShort's outcome, with a shortcut: when a free neighbour heads its class list and the
+ * merged block stays in that class, the merged block takes its place at the head (a free left
+ * neighbour simply grows), and no count, bitmap bit or other list is touched. The lists end as
+ * releaseSegShort leaves them, so that every build places alike. This is the usual free of a
+ * small block beside a large free one.
+ */
+// @ts-ignore: decorator
+@inline function releaseSegInline(b: usize): void {
+  let start = b;
+  let size = SIZE(b);
+  const right = b + size;
+  const rh = HEADER(right);
+  let flags = HEADER(b) & LEFT_USED;
+  let keep: usize = 0;                      // the free neighbour whose place at its list's head the merged block may take
+  let keepSize: usize = 0;
+  if (flags == 0) {
+    start = GETFREELEFT(b);
+    const lh = HEADER(start);
+    flags = lh & LEFT_USED;
+    keepSize = <usize>(lh & ~FLAGS_MASK);
+    keep = start;
+    size += keepSize;
+  }
+  if ((rh & USED) == 0) {
+    const rsize = <usize>(rh & ~FLAGS_MASK);
+    size += rsize;
+    if (keep == 0) {
+      keep = right;
+      keepSize = rsize;
+    } else {
+      segRemove(right);
+    }
+  } else {
+    CLEARLEFTUSED(right);
+  }
+  if (keep != 0 && !(isHead(keep) && sameClass(keepSize, size))) {
+    segRemove(keep);                        // (by its old size: its header is not written yet)
+    keep = 0;
+  }
+  SETHEADER(start, <u32>size | flags);
+  SETFOOTER(start, size);
+  if (keep == 0) segInsert(start);
+  else if (keep != start) segReplaceHead(keep, start);   // (a left neighbour that grew stays the head as it is)
 }
 
 /**

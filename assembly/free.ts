@@ -1,17 +1,15 @@
 // free: the default policy's fast path (the cache of small freed blocks, or a merge with free
 // neighbours), the general path, and the blocks the pools and arenas give back.
 
-import { AL_MASK, Coalesce, ErrorCode, MINIMAL } from "./common";
-import {
-  EPILOGUE_SIZE, FLAGS_MASK, HEADER, INTERNAL, MIN_BLOCK, SETHEADER, SIZE, USED, mem2block,
-} from "./block";
+import { AL_MASK, ErrorCode, MINIMAL } from "./common";
+import { FLAGS_MASK, HEADER, INTERNAL, SETHEADER, SIZE, USED, mem2block } from "./block";
 import { release, releaseSeg } from "./coalesce";
 import { CLEARFIRST, CLEARSTART, GUARDS, STARTKIND } from "./starts";
 import { CACHING, cacheCounts4, cachePush, cacheTake } from "./cache";
-import { COALESCING, ST, CACHE_BINS } from "./state";
+import { ST, CACHE_BINS } from "./state";
 import { checkPointer } from "./guard";
 import { ensureHeap } from "./setup";
-import { SEGREGATED } from "./fit/policy";
+import { SEGREGATED_IMMEDIATE } from "./fit/policy";
 
 /** Gives back a block from allocateInternal, which the caller vouches for. */
 export function releaseInternal(p: usize): void {
@@ -46,14 +44,16 @@ export function flushCache(): bool {
 /** free: returns OK (also for 0), DOUBLE_FREE or INVALID_POINTER; on an error nothing changes. */
 export function deallocate(ptr: usize): u32 {
   if (ptr == 0) return ErrorCode.OK;
-  if (!MINIMAL && GUARDS && !ASC_FEATURE_THREADS && SEGREGATED() && COALESCING() == Coalesce.IMMEDIATE) {
+  if (!MINIMAL && GUARDS && !ASC_FEATURE_THREADS && SEGREGATED_IMMEDIATE()) {
     // The default policy's free, with no call on its path: the table is read once for the
     // check and for the update. Any pointer it does not pass goes through the full check,
     // which records the error.
     ensureHeap();
     const st = ST();
     const b = mem2block(ptr);
-    const kind = (ptr & AL_MASK) == 0 && b <= <usize>st.brk - EPILOGUE_SIZE - MIN_BLOCK ? STARTKIND(b) : 0;
+    // (No test against brk: the table names used blocks only, and windows past the heap's end
+    // are zero (I13), so a pointer past it finds no start.)
+    const kind = (ptr & AL_MASK) == 0 ? STARTKIND(b) : 0;
     const h = kind != 0 ? HEADER(b) : 0;
     if ((h & (USED | INTERNAL)) == USED && b != <usize>st.tableBlock) {
       const size = <usize>(h & ~FLAGS_MASK);
@@ -75,7 +75,6 @@ export function deallocate(ptr: usize): u32 {
   st.usedBytes -= <u32>size;
   st.usedBlocks -= 1;
   CLEARSTART(b);
-  if (!MINIMAL && SEGREGATED() && COALESCING() == Coalesce.IMMEDIATE) releaseSeg(b);   // (no call)
-  else release(b);
+  release(b);
   return ErrorCode.OK;
 }

@@ -113,7 +113,12 @@ export function setupOnFirstUse(): void {
 // @ts-ignore: decorator
 @inline export function ensureHeapInline(): void {
   if (FOREIGN && foreignBase == 0) unreachable();   // the foreign build's heap is used before heap_place
-  if ((<u64>memory.size() << PAGE_BITS) < <u64>HEAP_START() || ST().magic != STATE_MAGIC) setupOnFirstUse();
+  // Memory must reach the heap's start before the state can be read. Outside the foreign build
+  // HEAP_START is a constant, so the test is a compare of memory.size() with a constant page count.
+  const short = FOREIGN
+    ? (<u64>memory.size() << PAGE_BITS) < <u64>HEAP_START()
+    : memory.size() < <i32>((HEAP_START() + ((1 << PAGE_BITS) - 1)) >> PAGE_BITS);
+  if (short || ST().magic != STATE_MAGIC) setupOnFirstUse();
 }
 
 export function ensureHeapCall(): void { ensureHeapInline(); }

@@ -14,7 +14,7 @@ import { AL_MASK, DEBUG, FOREIGN, MINIMAL, WORD, Policy, Coalesce } from "./comm
   magic: u32;
   /** A Policy. */
   policy: u32;
-  /** A Coalesce mode. */
+  /** A Coalesce mode. (Keep it right after policy: SEGREGATED_IMMEDIATE, fit/policy.ts, reads both in one load.) */
   coalesce: u32;
   /** The heap never grows memory past this many pages. */
   maxPages: u32;

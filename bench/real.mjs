@@ -29,6 +29,7 @@
 
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
+import { Worker } from "node:worker_threads";
 import { gunzipSync } from "node:zlib";
 import { parseTrace } from "../dist/tools/trace.js";
 import { replay } from "../dist/tools/replay.js";
@@ -90,7 +91,32 @@ async function inWasm(name, trace) {
 // ─── From JS ────────────────────────────────────────────────────────────────────────────────────
 const JS_ALLOCATORS = { wasmalloc: "wasmalloc:segregated", tlsf: "tlsf", dlmalloc: "dlmalloc", emmalloc: "emmalloc", "js-pool": "js-pool" };
 
-/** One replay of `trace` from JS on a fresh `name`: milliseconds, and what it measured. */
+/**
+ * The timed replays from JS run in one worker per allocator (bench/real-js-worker.mjs), one at a
+ * time, so that each allocator's replay loop is its own (monomorphic); the traces are copied to
+ * each worker once. Keyed by suite and trace name.
+ */
+const jsWorkers = {};
+function jsWorker(name) {
+  if (!jsWorkers[name]) {
+    const traces = Object.fromEntries(suites.flatMap((s) => s.traces.map((t) => [`${s.name}/${t.name}`, t.trace])));
+    const worker = new Worker(new URL("./real-js-worker.mjs", import.meta.url), { workerData: { allocator: JS_ALLOCATORS[name], traces } });
+    worker.unref();
+    jsWorkers[name] = worker;
+  }
+  return jsWorkers[name];
+}
+/** One replay of the trace `key` from JS on a fresh `name`, in name's worker: milliseconds. */
+function fromJsTimed(name, key) {
+  const worker = jsWorker(name);
+  return new Promise((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+    worker.postMessage({ key });
+  });
+}
+
+/** One replay of `trace` from JS on a fresh `name`, in this thread: milliseconds, and what it measured (for utilization). */
 async function fromJs(name, trace) {
   const a = await makeAllocator(JS_ALLOCATORS[name]);
   collect();
@@ -111,17 +137,17 @@ console.log(`bench:real, ${new Date().toISOString().slice(0, 10)}, Node ${proces
 
 for (const mode of modes) {
   const names = mode === "inwasm" ? Object.keys(wasmFiles) : Object.keys(JS_ALLOCATORS);
-  const timeOne = mode === "inwasm" ? inWasm : async (n, t) => (await fromJs(n, t)).ms;
+  const timeOne = mode === "inwasm" ? (n, s, t) => inWasm(n, t.trace) : (n, s, t) => fromJsTimed(n, `${s.name}/${t.name}`);
   // Warm-up: one pass over everything, not counted.
-  for (const s of suites) for (const n of names) for (const { trace } of s.traces) await timeOne(n, trace);
+  for (const s of suites) for (const n of names) for (const t of s.traces) await timeOne(n, s, t);
   const times = Object.fromEntries(suites.map((s) => [s.name, Object.fromEntries(names.map((n) => [n, []]))]));
   for (let r = 0; r < RUNS; r++) {
     for (const s of suites) {
       for (const n of rotate(names, r)) {
         let ms = 0;
-        for (const { trace } of s.traces) {
+        for (const t of s.traces) {
           let best = Infinity;
-          for (let k = 0; k < BEST; k++) best = Math.min(best, await timeOne(n, trace));
+          for (let k = 0; k < BEST; k++) best = Math.min(best, await timeOne(n, s, t));
           ms += best;
         }
         times[s.name][n].push(ms);

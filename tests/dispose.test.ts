@@ -17,6 +17,12 @@ describe("dispose", () => {
     heap.dispose();
     expect(() => heap.malloc(8)).toThrow(disposed("malloc(): the heap was disposed"));
     expect(() => heap.free(p)).toThrow(disposed("free(): the heap was disposed"));
+    // Arguments that fail their own checks are refused as disposed too (a size too large for
+    // 32 bits would otherwise return 0, and a bad pointer throw its own error).
+    expect(() => heap.malloc(2 ** 40)).toThrow(disposed("malloc(): the heap was disposed"));
+    expect(() => heap.malloc(-1)).toThrow(disposed("malloc(): the heap was disposed"));
+    expect(() => heap.free(-8)).toThrow(disposed("free(): the heap was disposed"));
+    expect(() => heap.free(0)).toThrow(disposed("free(): the heap was disposed"));
     for (const [name, call] of Object.entries({
       calloc: () => heap.calloc(1, 8), realloc: () => heap.realloc(p, 8), alignedAlloc: () => heap.alignedAlloc(16, 8),
       usableSize: () => heap.usableSize(p), stats: () => heap.stats(), check: () => heap.check(), blocks: () => heap.blocks(),

@@ -4,10 +4,10 @@
 // policy's own code is in its file: first.ts, next.ts, best.ts (over the address-ordered list,
 // list.ts), and segregated.ts (its class lists, its two-ended split and its growth rule).
 
-import { Policy } from "../common";
+import { Coalesce, MINIMAL, Policy } from "../common";
 import { NEXT, SIZE } from "../block";
 import { isCoveredAt } from "../starts";
-import { HeapState, POLICY, SENTINEL } from "../state";
+import { COALESCING, HeapState, POLICY, SENTINEL, ST } from "../state";
 import { findBestFit } from "./best";
 import { findFirstFit } from "./first";
 import { findNextFit } from "./next";
@@ -16,6 +16,15 @@ import { findSegCovered, findSegFit } from "./segregated";
 /** Whether the heap places by segregated fits (the default), rather than by one of the chapter's address-ordered policies. */
 // @ts-ignore: decorator
 @inline export function SEGREGATED(): bool { return POLICY() == Policy.SEGREGATED; }
+/**
+ * Whether the heap runs segregated fits with immediate coalescing (the defaults, whose free has a
+ * fast path): one load of the state's adjacent policy and coalesce words.
+ */
+// @ts-ignore: decorator
+@inline export function SEGREGATED_IMMEDIATE(): bool {
+  if (MINIMAL) return COALESCING() == Coalesce.IMMEDIATE;
+  return load<u64>(changetype<usize>(ST()) + offsetof<HeapState>("policy")) == (<u64>Coalesce.IMMEDIATE << 32 | <u64>Policy.SEGREGATED);
+}
 /** Whether the policy number `policy` (a state's, as the checker reads it) is segregated fits. */
 // @ts-ignore: decorator
 @inline export function isSegregated(policy: u32): bool { return policy == Policy.SEGREGATED; }

@@ -73,6 +73,36 @@ function classOfCall(size: usize): u32 { return classOfInline(size); }
   st.freeBlocks -= 1;
 }
 
+/**
+ * Whether blocks of `a` and `b` bytes (b at least 16) are in the same class: a shift and a
+ * compare where classOf takes a dozen operations. False below 256 bytes, where each size is its
+ * own class (and for two equal sizes there, which no caller asks about).
+ */
+// @ts-ignore: decorator
+@inline export function sameClass(a: usize, b: usize): bool {
+  const s = <usize>(28 - clz<u32>(<u32>b));  // b's octave, cut in eighths (classOfInline)
+  return a >= 256 && (a >> s) == (b >> s);
+}
+
+/**
+ * Puts the free block `b` at the head of its class list in place of the free block `old`, the
+ * head of the same class (sameClass of their sizes): the list and the bitmap end as segRemove(old)
+ * then segInsert(b) would leave them, in a few stores. old's header must still hold its size (or
+ * another of its class).
+ */
+// @ts-ignore: decorator
+@inline export function segReplaceHead(old: usize, b: usize): void {
+  const n = NEXT(old);
+  SETNEXT(b, n);
+  SETPREV(b, 0);
+  SETHEAD(classOf(SIZE(old)), b);
+  if (n != 0) SETPREV(n, b);
+}
+
+/** Whether the free block `b` is the head of its class list (a head has no previous block). */
+// @ts-ignore: decorator
+@inline export function isHead(b: usize): bool { return PREV(b) == 0; }
+
 /** segInsert's and segRemove's one copy in the minimal build, which is built for size. */
 function segInsertCall(b: usize): void { segInsertInline(b); }
 function segRemoveCall(b: usize): void { segRemoveInline(b); }
@@ -199,7 +229,7 @@ export function segBit(c: u32): bool { return (load<u32>(SEG_MAP() + (<usize>(c 
   }
   if (isSmall(size)) {
     const u = b + rem;
-    const relist = classOf(rem) != classOf(bsize);  // (the remainder keeps b's address)
+    const relist = !sameClass(rem, bsize);  // (the remainder keeps b's address)
     if (relist) segRemove(b);
     SETHEADER(b, <u32>rem | (h & LEFT_USED));
     SETFOOTER(b, rem);
@@ -211,8 +241,11 @@ export function segBit(c: u32): bool { return (load<u32>(SEG_MAP() + (<usize>(c 
   const r = b + size;
   SETHEADER(r, <u32>rem | LEFT_USED);
   SETFOOTER(r, rem);
-  segRemove(b);                             // (by its old size)
-  segInsert(r);
+  if (isHead(b) && sameClass(rem, bsize)) segReplaceHead(b, r);   // (b's header still holds its old size)
+  else {
+    segRemove(b);
+    segInsert(r);
+  }
   SETHEADER(b, <u32>size | USED | (h & LEFT_USED));
   return b;
 }
