@@ -6,8 +6,8 @@ import {
   BLOCK_OVERHEAD, HEADER, INTERNAL, ISUSED, LEFT_USED, MAX_REQUEST, MIN_BLOCK, SETHEADER, SIZE,
   USED, block2mem, mem2block, request2size,
 } from "./block";
-import { release } from "./coalesce";
-import { CLEARSTART, GUARDS, SETSTART, isCoveredAt } from "./starts";
+import { retire } from "./coalesce";
+import { GUARDS, SETSTART, isCoveredAt } from "./starts";
 import { CACHING, cachePop } from "./cache";
 import { ST } from "./state";
 import { flushCache } from "./free";
@@ -184,8 +184,7 @@ export function allocateAligned(align: usize, n: usize, offset: usize = 0): usiz
       const st = ST();
       st.usedBytes -= <u32>SIZE(b0);
       st.usedBlocks -= 1;
-      CLEARSTART(b0);
-      release(b0);
+      retire(b0);
       return fail(ErrorCode.OUT_OF_MEMORY, 0);
     }
     const gap = p1 - p0;
@@ -193,8 +192,7 @@ export function allocateAligned(align: usize, n: usize, offset: usize = 0): usiz
     SETSTART(b1);
     SETHEADER(b0, <u32>gap | USED | (HEADER(b0) & LEFT_USED));
     ST().usedBytes -= <u32>gap;             // b1 takes b0's place in usedBlocks
-    CLEARSTART(b0);
-    release(b0);
+    retire(b0);
   }
   shrink(mem2block(p1), request2size(n));
   ST().peakUsedBytes = peak;

@@ -34,7 +34,7 @@
 // count and bytes.
 
 import { DEBUG, MINIMAL } from "./common";
-import { CACHED, HEADER, SETHEADER, SIZE } from "./block";
+import { CACHED, FLAGS_MASK, HEADER, SETHEADER, SIZE } from "./block";
 import { GUARDS } from "./starts";
 import { CACHE, CACHE_AREA, CACHE_BINS, ST } from "./state";
 
@@ -88,17 +88,35 @@ import { CACHE, CACHE_AREA, CACHE_BINS, ST } from "./state";
 // @ts-ignore: decorator
 @inline export function cachePop(size: usize): usize {
   if (!CACHING || size > CACHE_MAX) return 0;
-  const bin = BIN(size);
+  return binPop(BIN(size), COUNT(size));
+}
+
+/**
+ * Takes the first block out of the bin whose word is at `bin` and count byte at `ca`: it loses
+ * its C flag and is a plain used block again, out of the statistics of cached blocks. 0 when
+ * the bin is empty. cachePop's and cacheTake's one copy of the steps.
+ */
+// @ts-ignore: decorator
+@inline function binPop(bin: usize, ca: usize): usize {
   const b = <usize>load<u32>(bin);
   if (b == 0) return 0;
   store<u32>(bin, load<u32>(b, 4));
-  const ca = COUNT(size);
+  leave(b, ca);
+  return b;
+}
+
+/**
+ * The steps after the block `b` is unlinked from its bin (count byte at `ca`): the count goes
+ * down, the block loses its C flag, and it leaves the statistics of cached blocks.
+ */
+// @ts-ignore: decorator
+@inline function leave(b: usize, ca: usize): void {
   store<u8>(ca, load<u8>(ca) - 1);
-  SETHEADER(b, HEADER(b) & ~CACHED);
+  const h = HEADER(b);
+  SETHEADER(b, h & ~CACHED);
   const st = ST();
   st.cacheBlocks -= 1;
-  st.cacheBytes -= <u32>size;
-  return b;
+  st.cacheBytes -= <u32>(h & ~FLAGS_MASK);
 }
 
 /**
@@ -124,17 +142,7 @@ export function isCached(b: usize): bool {
  */
 export function cacheTake(i: u32): usize {
   if (!CACHING) return 0;
-  const bin = CACHE() + (<usize>i << 2);
-  const b = <usize>load<u32>(bin);
-  if (b == 0) return 0;
-  store<u32>(bin, load<u32>(b, 4));
-  const ca = CACHE() + (<usize>CACHE_BINS << 2) + i;
-  store<u8>(ca, load<u8>(ca) - 1);
-  SETHEADER(b, HEADER(b) & ~CACHED);
-  const st = ST();
-  st.cacheBlocks -= 1;
-  st.cacheBytes -= <u32>SIZE(b);
-  return b;
+  return binPop(CACHE() + (<usize>i << 2), CACHE() + (<usize>CACHE_BINS << 2) + i);
 }
 
 /**
@@ -152,12 +160,7 @@ export function cacheRemove(b: usize): void {
     }
     at = x + 4;
   }
-  const ca = COUNT(size);
-  store<u8>(ca, load<u8>(ca) - 1);
-  SETHEADER(b, HEADER(b) & ~CACHED);
-  const st = ST();
-  st.cacheBlocks -= 1;
-  st.cacheBytes -= <u32>size;
+  leave(b, COUNT(size));
 }
 
 /** The counts of bins `i` to `i + 3` (`i` a multiple of 4) in one word: 0 when all four are empty. */

@@ -10,7 +10,20 @@ import {
 import { listInsert, listRemove, listReplace } from "./fit/list";
 import { isHead, sameClass, segInsert, segRemove, segReplaceHead } from "./fit/segregated";
 import { COALESCING, SENTINEL, ST } from "./state";
+import { CLEARSTART } from "./starts";
 import { SEGREGATED } from "./fit/policy";
+
+/**
+ * Takes back the used block `b` (freed, given up by a pool or an arena, or left behind by a move):
+ * its record in the start table goes first, while its header still holds its size and before a
+ * merge can absorb it (starts.ts, CLEARSTART), then release merges and lists it. Every block
+ * that stops being used goes through here, except on free's fast path (free.ts), which reads the
+ * table once for its check and its update. The caller has taken `b` out of the used statistics.
+ */
+export function retire(b: usize): void {
+  CLEARSTART(b);
+  release(b);
+}
 
 /**
  * Turns the used block `b` into a free block on the list. Under immediate coalescing it merges

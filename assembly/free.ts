@@ -3,8 +3,8 @@
 
 import { AL_MASK, ErrorCode, MINIMAL } from "./common";
 import { FLAGS_MASK, HEADER, INTERNAL, SETHEADER, SIZE, USED, mem2block } from "./block";
-import { release, releaseSeg } from "./coalesce";
-import { CLEARFIRST, CLEARSTART, GUARDS, STARTKIND } from "./starts";
+import { releaseSeg, retire } from "./coalesce";
+import { CLEARFIRST, GUARDS, STARTKIND } from "./starts";
 import { CACHING, cacheCounts4, cachePush, cacheTake } from "./cache";
 import { ST, CACHE_BINS } from "./state";
 import { checkPointer } from "./guard";
@@ -15,11 +15,10 @@ import { SEGREGATED_IMMEDIATE } from "./fit/policy";
 export function releaseInternal(p: usize): void {
   const b = mem2block(p);
   SETHEADER(b, HEADER(b) & ~INTERNAL);
-  CLEARSTART(b);
   const st = ST();
   st.usedBytes -= <u32>SIZE(b);
   st.usedBlocks -= 1;
-  release(b);
+  retire(b);
 }
 
 /**
@@ -33,10 +32,7 @@ export function flushCache(): bool {
       i += 3;
       continue;
     }
-    for (let b = cacheTake(i); b != 0; b = cacheTake(i)) {
-      CLEARSTART(b);
-      release(b);
-    }
+    for (let b = cacheTake(i); b != 0; b = cacheTake(i)) retire(b);
   }
   return true;
 }
@@ -74,7 +70,6 @@ export function deallocate(ptr: usize): u32 {
   const size = SIZE(b);
   st.usedBytes -= <u32>size;
   st.usedBlocks -= 1;
-  CLEARSTART(b);
-  release(b);
+  retire(b);
   return ErrorCode.OK;
 }

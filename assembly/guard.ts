@@ -13,7 +13,7 @@ import {
   SIZE, USED, GETFREELEFT, block2mem, request2size,
 } from "./block";
 import { heapLimit } from "./brk";
-import { coalesceAll, release } from "./coalesce";
+import { coalesceAll, release, retire } from "./coalesce";
 import {
   CHUNK_PREFIX, CLEARSTART, GUARDS, ISSTART, REACHES, SETSTART, WINDOW_BITS, coveredEnd, isChunk,
   isCoveredAt, startBefore, moveTable,
@@ -141,8 +141,7 @@ export function growTable(need: u64): bool {
   SETSTART(b);                              // the chunk is a live used block
   st.guardBytes = <u32>SIZE(b);
   if (old != 0) {
-    CLEARSTART(old);
-    release(old);
+    retire(old);
   }
   return true;
 }

@@ -7,9 +7,8 @@ import {
   SETHEADER, SETLEFTUSED, SIZE, USED, mem2block, request2size,
 } from "./block";
 import { sbrk } from "./brk";
-import { release } from "./coalesce";
+import { release, retire } from "./coalesce";
 import { listRemove } from "./fit/list";
-import { CLEARSTART } from "./starts";
 import { CACHING, cacheRemove, isCached } from "./cache";
 import { ST } from "./state";
 import { allocate } from "./alloc";
@@ -70,8 +69,7 @@ export function reallocate(ptr: usize, n: usize): usize {
   // A cached right neighbour is free to the user: free it for real, so that b can grow into it.
   if (CACHING && (HEADER(right) & (USED | INTERNAL)) == (USED | INTERNAL) && isCached(right)) {
     cacheRemove(right);
-    CLEARSTART(right);
-    release(right);
+    retire(right);
   }
   const flags = HEADER(b) & (USED | LEFT_USED);
   const rightFree = !ISUSED(right);
@@ -100,8 +98,7 @@ export function reallocate(ptr: usize, n: usize): usize {
   st.usedBlocks -= 1;
   st.peakUsedBytes = peak;
   addUsed(0);
-  CLEARSTART(b);
-  release(b);
+  retire(b);
   return q;
 }
 

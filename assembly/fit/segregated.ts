@@ -214,7 +214,9 @@ export function segBit(c: u32): bool { return (load<u32>(SEG_MAP() + (<usize>(c 
 
 /**
  * place under segregated fits (twoEnded set), inlined into malloc's fast path: the same steps
- * with the class lists' own insert and remove.
+ * with the class lists' own insert and remove, and the same lists after them. (place keeps its
+ * own copy: place calling this one instead measured 142 bytes more in the minimal build, past
+ * its 4,000, and 960 more in the release build, on 2026-11-29.)
  */
 // @ts-ignore: decorator
 @inline export function placeSeg(b: usize, size: usize): usize {
