@@ -7,11 +7,10 @@ import {
   CLEARLEFTUSED, EPILOGUE_SIZE, FLAGS_MASK, GETFREELEFT, HEADER, ISUSED, LEFT_USED, NEXT, PROLOGUE_SIZE, SETFOOTER,
   SETHEADER, SIZE, USED,
 } from "./block";
-import { listInsert, listRemove, listReplace } from "./fit/list";
 import { isHead, sameClass, segInsert, segRemove, segReplaceHead } from "./fit/segregated";
 import { COALESCING, SENTINEL, ST } from "./state";
 import { CLEARSTART } from "./starts";
-import { SEGREGATED } from "./fit/policy";
+import { SEGREGATED, listInsert, listRemove, listReplace } from "./fit/policy";
 
 /**
  * Takes back the used block `b` (freed, given up by a pool or an arena, or left behind by a move):

@@ -9,8 +9,7 @@ import {
 } from "./block";
 import { sbrk } from "./brk";
 import { coalesceAll } from "./coalesce";
-import { listInsert, listRemove, listReplace } from "./fit/list";
-import { AFTER_SPLIT, AFTER_TAKE, findFit } from "./fit/policy";
+import { AFTER_SPLIT, AFTER_TAKE, findFit, listInsert, listRemove, listReplace } from "./fit/policy";
 import { classOf, isSmall } from "./fit/segregated";
 import { COALESCING, ST } from "./state";
 

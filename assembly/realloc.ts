@@ -8,12 +8,12 @@ import {
 } from "./block";
 import { sbrk } from "./brk";
 import { release, retire } from "./coalesce";
-import { listRemove } from "./fit/list";
 import { CACHING, cacheRemove, isCached } from "./cache";
 import { ST } from "./state";
 import { allocate } from "./alloc";
 import { checkPointer } from "./guard";
 import { findOrMerge } from "./place";
+import { listRemove } from "./fit/policy";
 import { addUsed, fail, ownEnd } from "./setup";
 
 /**

@@ -11,7 +11,8 @@
 // (dlmalloc, emmalloc) or the same loop compiled with the allocator (bench/inwasm/: wasmalloc
 // through its AssemblyScript entry, TLSF). From JS, each operation is a call from the replay loop
 // of src/tools/replay.ts: wasmalloc through its typed API (createHeap, default policy), the others
-// through their raw exports (bench/peers.mjs).
+// through their raw exports (bench/peers.mjs). Each allocator replays from JS in a worker of its
+// own (bench/real-js-worker.mjs), so that the loop's calls see one allocator, as in a program.
 //
 // Each run replays every trace with every allocator, in an order that rotates from run to run,
 // and keeps each allocator's best of --best replays (3) of each trace; ratios are taken within a

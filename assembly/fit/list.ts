@@ -1,5 +1,5 @@
-// The free lists. The chapter's policies (first, next and best fit) share one explicit free list,
-// doubly linked through the free payloads, in ascending address order,
+// The address-ordered free list. The chapter's policies (first, next and best fit) share one
+// explicit free list, doubly linked through the free payloads, in ascending address order,
 // circular through a sentinel in the state. Address order is what lets first fit take the
 // lowest address, best fit break ties by address, and deferred coalescing find neighbours by
 // looking one link ahead.
@@ -7,12 +7,11 @@
 // Invariant (I10): walking NEXT from the sentinel visits every free block exactly once, in
 // ascending address order, and NEXT(PREV(b)) == b for every member. freeBlocks == |list|.
 
-import { Policy } from "../common";
 import { NEXT, PREV, SETNEXT, SETPREV } from "../block";
-import { segInsert, segRemove } from "./segregated";
-import { POLICY, SENTINEL, ST } from "../state";
+import { SENTINEL, ST } from "../state";
 
-// Under the segregated policy the same three operations go to its class lists instead.
+// (The mechanism calls these through fit/policy.ts, listInsert, listRemove and listReplace,
+// which send segregated fits to its class lists instead.)
 
 /** Links `b` into the list just before `at` (which may be the sentinel). */
 // @ts-ignore: decorator
@@ -28,11 +27,7 @@ import { POLICY, SENTINEL, ST } from "../state";
  * Inserts the free block `b` at its place in address order. The walk starts from whichever end
  * of the list is nearer in address, so freeing near either end of the heap is quick.
  */
-export function listInsert(b: usize): void {
-  if (POLICY() == Policy.SEGREGATED) {
-    segInsert(b);
-    return;
-  }
+export function addrInsert(b: usize): void {
   const s = SENTINEL();
   const head = NEXT(s);
   const tail = PREV(s);
@@ -51,11 +46,7 @@ export function listInsert(b: usize): void {
 }
 
 /** Unlinks `b`. A rover that pointed at `b` moves on to its successor. */
-export function listRemove(b: usize): void {
-  if (POLICY() == Policy.SEGREGATED) {
-    segRemove(b);
-    return;
-  }
+export function addrRemove(b: usize): void {
   const n = NEXT(b);
   const p = PREV(b);
   SETNEXT(p, n);
@@ -66,12 +57,7 @@ export function listRemove(b: usize): void {
 }
 
 /** Puts `nb` where `old` was. Used when a block's start moves but its order does not. */
-export function listReplace(old: usize, nb: usize): void {
-  if (POLICY() == Policy.SEGREGATED) {    // a different size is a different class
-    segRemove(old);
-    segInsert(nb);
-    return;
-  }
+export function addrReplace(old: usize, nb: usize): void {
   const n = NEXT(old);
   const p = PREV(old);
   SETNEXT(nb, n);

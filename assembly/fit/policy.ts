@@ -11,7 +11,8 @@ import { COALESCING, HeapState, POLICY, SENTINEL, ST } from "../state";
 import { findBestFit } from "./best";
 import { findFirstFit } from "./first";
 import { findNextFit } from "./next";
-import { findSegCovered, findSegFit } from "./segregated";
+import { findSegCovered, findSegFit, segInsert, segRemove } from "./segregated";
+import { addrInsert, addrRemove, addrReplace } from "./list";
 
 /** Whether the heap places by segregated fits (the default), rather than by one of the chapter's address-ordered policies. */
 // @ts-ignore: decorator
@@ -39,6 +40,38 @@ import { findSegCovered, findSegFit } from "./segregated";
 // @ts-ignore: decorator
 @inline export function AFTER_TAKE(st: HeapState, b: usize): void {
   if (POLICY() == Policy.NEXT_FIT) st.rover = <u32>NEXT(b);   // (read only under next fit)
+}
+
+/** Links the free block `b` (its header holding its size) into the policy's free lists. */
+export function listInsert(b: usize): void {
+  if (POLICY() == Policy.SEGREGATED) {
+    segInsert(b);
+    return;
+  }
+  addrInsert(b);
+}
+
+/** Unlinks the free block `b` (before its size changes) from the policy's free lists. */
+export function listRemove(b: usize): void {
+  if (POLICY() == Policy.SEGREGATED) {
+    segRemove(b);
+    return;
+  }
+  addrRemove(b);
+}
+
+/**
+ * Puts the free block `nb` where `old` was: in address order the same place (a block's start
+ * moved, its order did not); under segregated fits `nb`'s own class, since a different size may
+ * be a different class.
+ */
+export function listReplace(old: usize, nb: usize): void {
+  if (POLICY() == Policy.SEGREGATED) {
+    segRemove(old);
+    segInsert(nb);
+    return;
+  }
+  addrReplace(old, nb);
 }
 
 /** The free block the heap's policy picks for `size` bytes, or 0. */
