@@ -12,7 +12,7 @@ import {
   BLOCK_OVERHEAD, EPILOGUE_SIZE, HEADER, INTERNAL, ISLEFTUSED, ISUSED, MIN_BLOCK, PROLOGUE_SIZE,
   SIZE, USED, GETFREELEFT, block2mem, request2size,
 } from "./block";
-import { heapLimit } from "./brk";
+import { coverMemory, heapLimit } from "./brk";
 import { coalesceAll, release, retire } from "./coalesce";
 import {
   CHUNK_PREFIX, CLEARSTART, GUARDS, ISSTART, REACHES, SETSTART, WINDOW_BITS, coveredEnd, isChunk,
@@ -193,7 +193,10 @@ export function chunkWindows(need: u64): u64 {
  * Whether growing the heap's end to a free block of `want` bytes (for a used block of `size`)
  * fits within the heap's limit, together with the table's new chunk when the table must move
  * to cover it and no free block but the last can hold that chunk. Checked before anything
- * moves, so that a malloc that fails leaves the heap as it was.
+ * moves, so that a malloc that fails leaves the heap as it was: memory is grown here to cover
+ * all of it, since the engine may refuse pages below the limit (a memory whose own maximum is
+ * lower, in the foreign build with pages that others took), and a refusal after the table had
+ * moved would leave it moved. Pages grown for a growth that then fits in less stay for later.
  */
 export function growthFits(size: usize, want: usize): bool {
   const st = ST();
@@ -206,7 +209,12 @@ export function growthFits(size: usize, want: usize): bool {
     const b = seg ? findSegFit(c) : findFirstFit(c);
     if (b == 0 || b == last) need += <u64>c;   // the chunk takes the heap's end
   }
-  return need <= heapLimit(MINIMAL ? MAX_PAGES : st.maxPages);
+  const limit = heapLimit(MINIMAL ? MAX_PAGES : st.maxPages);
+  if (need > limit) return false;
+  const grew = coverMemory(need, limit);
+  if (grew < 0) return false;
+  st.growCalls += <u32>grew;
+  return true;
 }
 
 /**

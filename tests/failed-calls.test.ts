@@ -45,6 +45,24 @@ describe("a failed call leaves the heap as it was (#13)", () => {
   });
 });
 
+describe("a failed call leaves the heap as it was when the engine, not the limit, refuses memory", () => {
+  // Found by the fuzz (seed 20261185, round 88): in a memory whose own maximum lies below the
+  // heap's maximumPages, the table moved to a new chunk, then memory.grow refused the block
+  // itself, and the failed malloc left the table moved (guardBytes grew by 516,312).
+  it.each(CONFIGS)("$policy, $coalesce: in someone else's memory of 40 pages at most", async (config) => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 40 });   // 2.5 MiB, whatever maximumPages says
+    const heap = await createHeap({ ...config, memory, heapBase: 1024, maximumPages: 4096 });
+    const a = heap.malloc(MiB + 100 * 1024);            // ends past the 1 MiB the inline table covers
+    expect(a).not.toBe(0);
+    const before = snapshot(heap);
+    expect(heap.malloc(1.5 * MiB)).toBe(0);            // a table chunk and 1.5 MiB do not fit in 2.5 MiB
+    expect(snapshot(heap)).toEqual(before);
+    expect(heap.check()).toBeNull();
+    expect(heap.malloc(MiB)).not.toBe(0);               // what fits is served
+    expect(heap.check()).toBeNull();
+  });
+});
+
 describe("a shrink gives its tail back (#13)", () => {
   it.each(CONFIGS)("$policy, $coalesce: a vector doubled to 64 MiB and shrunk to 1 MiB keeps 1 MiB", async (config) => {
     const heap = await createHeap(config);
