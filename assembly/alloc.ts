@@ -11,7 +11,7 @@ import { GUARDS, SETSTART, isCoveredAt } from "./starts";
 import { CACHING, cachePop } from "./cache";
 import { ST } from "./state";
 import { flushCache } from "./free";
-import { coverTo, growthCover, growthFits, needsCover, tableBackInline } from "./guard";
+import { chunkWouldTake, coverTo, growthCover, growthFits, needsCover, tableBackInline } from "./guard";
 import { findOrMerge, growEnd, growFor, mergeAndFind, place } from "./place";
 import { findCoveredFit, findFit, SEGREGATED } from "./fit/policy";
 import { endGrowth, findSegFitInline, placeSeg } from "./fit/segregated";
@@ -77,12 +77,13 @@ export function allocateSlow(size: usize, seg: bool, b: usize): usize {
   // the request fails: its blocks, merged, may serve it.
   if (b == 0) b = flushCache() ? findOrMerge(size) : mergeAndFind(size);
   while (b != 0 && needsCover(b, size)) {
-    if (!coverTo(<u64>(b + SIZE(b) - size + AL_SIZE))) {
-      // No room for the table's chunk, even at the heap's end: split b at its low end when the
-      // table covers its start (the free rest needs no cover); a block whose start it does not
-      // cover cannot become a used block, so another one that fits and whose start it covers
-      // takes the request. (The minimal build, for size, gives up: its table can only fail to
-      // grow at the 4 GiB ceiling.)
+    const cover = <u64>(b + SIZE(b) - size + AL_SIZE);
+    if ((!MINIMAL && chunkWouldTake(b, size, cover)) || !coverTo(cover)) {
+      // No room for the table's chunk, even at the heap's end, or none but in b, which would then
+      // be too small: split b at its low end when the table covers its start (the free rest
+      // needs no cover); a block whose start it does not cover cannot become a used block, so
+      // another one that fits and whose start it covers takes the request. (The minimal build,
+      // for size, gives up: its table can only fail to grow at the 4 GiB ceiling.)
       if (!MINIMAL && !isCoveredAt(b)) b = findCoveredFit(size);
       b = b != 0 && isCoveredAt(b) ? place(b, size, false) : 0;
       break;

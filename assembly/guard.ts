@@ -190,6 +190,19 @@ export function chunkWindows(need: u64): u64 {
 }
 
 /**
+ * Whether moving the start table to cover `end` would carve its new chunk from the free block `b`
+ * (the search growTable makes) and leave too little of b for a request of `size` bytes: then
+ * the move would not serve the request it was made for, and malloc must not make it (it would
+ * leave a failed call with the table moved, or loop moving the table back and forth).
+ */
+export function chunkWouldTake(b: usize, size: usize, end: u64): bool {
+  if (!GUARDS || coveredEnd() >= end) return false;
+  const c = chunkSize(chunkWindows(end - <u64>ST().heapStart));
+  const at = SEGREGATED() ? findSegFit(c) : findFirstFit(c);
+  return at == b && SIZE(b) < c + size;
+}
+
+/**
  * Whether growing the heap's end to a free block of `want` bytes (for a used block of `size`)
  * fits within the heap's limit, together with the table's new chunk when the table must move
  * to cover it and no free block but the last can hold that chunk. Checked before anything

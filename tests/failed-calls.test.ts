@@ -63,6 +63,50 @@ describe("a failed call leaves the heap as it was when the engine, not the limit
   });
 });
 
+describe("the start table does not move for a block that its new chunk would take", () => {
+  // Found by the fuzz (seed 20261185, round 88): a free block that reached past the start table
+  // (a block grown in place, then freed or shrunk) could take the request; the table moved to
+  // cover the split, its chunk was carved from that very block, and the rest no longer held the
+  // request. The heap could not grow, so malloc failed with the table moved, or, when the table
+  // could go back inline, moved it back and forth until the stack ran out.
+  const KiB = 1024;
+  /** A heap of 4 MiB and a block whose header lies 1010 KiB in (the inline table covers 1 MiB), grown in place to 4 KiB short of the limit. */
+  async function setUp(policy: "first-fit" | "best-fit") {
+    const heap = await createHeap({ policy, maximumPages: 64 });
+    const a = heap.malloc(16);
+    const heapStart = a - 12;                           // (the prologue's 8 bytes, then a's header)
+    heap.free(a);
+    heap.malloc(1010 * KiB - 8 - 4);
+    const p = heap.malloc(64);
+    expect(p - 4 - heapStart).toBe(1010 * KiB);
+    const end = 64 * 65536 - 4 * KiB;
+    expect(heap.realloc(p, end - 4 - (p - 4) - 4)).toBe(p);
+    return { heap, p, end };
+  }
+
+  it.each(["first-fit", "best-fit"] as const)("%s: a freed block whose start the table covers serves the request from its low end", async (policy) => {
+    const { heap, p, end } = await setUp(policy);
+    heap.free(p);
+    const free = end - 4 - (p - 4);
+    const { guardBytes } = heap.stats();
+    expect(heap.malloc(free - 20 * KiB)).toBe(p);       // a chunk (~33 KiB) carved from it would leave 20 KiB too little
+    expect(heap.stats().guardBytes).toBe(guardBytes);
+    expect(heap.check()).toBeNull();
+  });
+
+  it.each(["first-fit", "best-fit"] as const)("%s: a free tail past the table's cover fails the request, and the heap stays as it was", async (policy) => {
+    const { heap, p, end } = await setUp(policy);
+    expect(heap.realloc(p, 200 * KiB)).toBe(p);         // its tail, past the cover, is freed
+    const tail = end - 4 - (p - 4 + ((200 * KiB + 4 + 7) & ~7));
+    const before = snapshot(heap);
+    expect(heap.malloc(tail - 20 * KiB)).toBe(0);       // no block whose start the table covers holds it, and the heap cannot grow
+    expect(snapshot(heap)).toEqual(before);
+    expect(heap.check()).toBeNull();
+    expect(heap.malloc(tail - 60 * KiB)).not.toBe(0);   // beside a chunk, it fits
+    expect(heap.check()).toBeNull();
+  });
+});
+
 describe("a shrink gives its tail back (#13)", () => {
   it.each(CONFIGS)("$policy, $coalesce: a vector doubled to 64 MiB and shrunk to 1 MiB keeps 1 MiB", async (config) => {
     const heap = await createHeap(config);
