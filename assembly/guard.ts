@@ -112,6 +112,18 @@ export function isHandle(h: usize, magic: u32): bool {
 }
 
 /**
+ * The free block that a table chunk of `size` bytes is carved from, or 0: a free block rather
+ * than the heap's end, where a chunk would split free space that could merge; the lowest that
+ * fits under the address-ordered policies, the best fit in class under segregated fits (whose
+ * lists are not in address order). growTable places by it, and growthFits and chunkWouldTake
+ * foresee by it where the chunk will go.
+ */
+// @ts-ignore: decorator
+@inline function chunkFit(size: usize): usize {
+  return SEGREGATED() ? findSegFit(size) : findFirstFit(size);
+}
+
+/**
  * Moves the start table to a chunk that covers at least the heap offset `need` and the heap's
  * end, and still does after the chunk itself grows the heap, with at least 1.25 times the
  * windows it has (so the copies cost O(1) per byte of heap over time). The chunk, an internal
@@ -123,12 +135,8 @@ export function growTable(need: u64): bool {
   const st = ST();
   const windows = chunkWindows(need);
   const size = chunkSize(windows);
-  // A free block rather than the heap's end, where a chunk would split free space that could
-  // merge: the lowest that fits under the address-ordered policies, the best fit in class under
-  // segregated fits (whose lists are not in address order).
-  const seg = SEGREGATED();
-  let b = seg ? findSegFit(size) : findFirstFit(size);
-  if (b == 0 && COALESCING() == Coalesce.DEFERRED && st.unmerged != 0 && coalesceAll() != 0) b = seg ? findSegFit(size) : findFirstFit(size);
+  let b = chunkFit(size);
+  if (b == 0 && COALESCING() == Coalesce.DEFERRED && st.unmerged != 0 && coalesceAll() != 0) b = chunkFit(size);
   if (b == 0) {
     b = growEnd(size, size);
     if (b == 0) return false;
@@ -198,8 +206,7 @@ export function chunkWindows(need: u64): u64 {
 export function chunkWouldTake(b: usize, size: usize, end: u64): bool {
   if (!GUARDS || coveredEnd() >= end) return false;
   const c = chunkSize(chunkWindows(end - <u64>ST().heapStart));
-  const at = SEGREGATED() ? findSegFit(c) : findFirstFit(c);
-  return at == b && SIZE(b) < c + size;
+  return chunkFit(c) == b && SIZE(b) < c + size;
 }
 
 /**
@@ -218,8 +225,7 @@ export function growthFits(size: usize, want: usize): bool {
   let need = <u64>st.brk + <u64>want - <u64>(last != 0 ? SIZE(last) : 0);
   if (GUARDS && coveredEnd() < growthCover(size, want)) {
     const c = chunkSize(chunkWindows(growthCover(size, want) - <u64>st.heapStart));
-    const seg = SEGREGATED();
-    const b = seg ? findSegFit(c) : findFirstFit(c);
+    const b = chunkFit(c);
     if (b == 0 || b == last) need += <u64>c;   // the chunk takes the heap's end
   }
   const limit = heapLimit(MINIMAL ? MAX_PAGES : st.maxPages);
