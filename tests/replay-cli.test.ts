@@ -72,6 +72,20 @@ describe("wasmalloc replay", () => {
     expect(out).toMatch(/SUITE \(mean util, total ops\/s\)\s+js-pool/);
   });
 
+  it("stops with the allocator's own error when its replay fails in its worker", () => {
+    // Each allocator is measured in a worker of its own (src/tools/measure-worker.ts); a replay
+    // that throws there ends the command with that error, not with a bare worker failure.
+    const huge = join(dir, "huge.rep");
+    writeFileSync(huge, "0\n1\n2\n1\na 0 4294967295\nf 0\n");
+    let stderr = "";
+    try {
+      execFileSync(process.execPath, ["dist/tools/cli.js", "replay", huge, "--peers", "js-pool"], { cwd: root, stdio: "pipe" });
+    } catch (e) {
+      stderr = String((e as { stderr: Buffer }).stderr);
+    }
+    expect(stderr).toMatch(/^wasmalloc: replay: out of memory at operation 0 \(4294967295 bytes\)/);
+  });
+
   it("refuses bad arguments with the usage", () => {
     const fails = (...args: string[]) => () => execFileSync(process.execPath, ["dist/tools/cli.js", ...args], { cwd: root, stdio: "pipe" });
     expect(fails("replay")).toThrow(/give at least one trace/);

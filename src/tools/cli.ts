@@ -5,10 +5,12 @@
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { WORKLOADS } from "./generators.js";
-import { type Measurable, type Measurement, measure } from "./measure.js";
+import type { Measurable, Measurement } from "./measure.js";
+import type { MeasureJob } from "./measure-worker.js";
 import { PEERS, makeAllocator } from "./peers.js";
 import type { Trace } from "./trace.js";
 import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
 import type { Coalesce, Heap, HeapOptions, Policy } from "../api.js";
 import { createHeap } from "../heap.js";
 import { renderHeapMap } from "./map.js";
@@ -211,30 +213,50 @@ async function allocatorFactory(name: string, peersDir?: string): Promise<() => 
 async function progressBar(total: number): Promise<{ increment(n: number, payload: object): void; stop(): void } | null> {
   try {
     const { Presets, SingleBar } = await import("cli-progress");
-    const bar = new SingleBar({ format: "replay [{bar}] {value}/{total} | {trace}", hideCursor: true }, Presets.shades_classic);
-    bar.start(total, 0, { trace: "" });
+    const bar = new SingleBar({ format: "replay [{bar}] {value}/{total} | {allocator}", hideCursor: true }, Presets.shades_classic);
+    bar.start(total, 0, { allocator: "" });
     return bar;
   } catch {
     return null;                                // (not installed: no bar)
   }
 }
 
-/** Runs every allocator on every trace, with a progress bar on a terminal. */
+/**
+ * Measures the allocator `name` on every trace, in a worker of its own (measure-worker.ts), and
+ * calls `done` after each trace. A failure in the worker rejects with its error.
+ */
+function measureInWorker(name: string, traces: Trace[], peersDir: string | undefined, done: () => void): Promise<Measurement[]> {
+  const job: MeasureJob = { name, peersDir, traces };
+  return new Promise((resolve, reject) => {
+    const results: Measurement[] = [];
+    const worker = new Worker(new URL("./measure-worker.js", import.meta.url), { workerData: job });
+    worker.on("message", (m: Measurement) => {
+      results.push(m);
+      done();
+    });
+    worker.on("error", reject);
+    worker.on("exit", (code) => {
+      if (results.length === traces.length) resolve(results);
+      else reject(new Error(`measuring ${name}: its worker stopped (exit code ${code}) after ${results.length} of ${traces.length} traces`));
+    });
+  });
+}
+
+/**
+ * Runs every allocator on every trace, with a progress bar on a terminal: one allocator at a
+ * time, each in a worker of its own, so that no two are timed at once and none shares a replay
+ * loop with another.
+ */
 async function measureAll(traces: { name: string; trace: Trace }[], names: string[], quiet: boolean, peersDir?: string):
   Promise<{ name: string; results: Measurement[] }[]> {
-  const factories = await Promise.all(names.map((n) => allocatorFactory(n, peersDir)));
+  for (const n of names) await allocatorFactory(n, peersDir);    // a usage error, with its reason, before any worker starts
   const bar = !quiet && process.stdout.isTTY ? await progressBar(traces.length * names.length) : null;
-  const out: { name: string; results: Measurement[] }[] = [];
-  for (const { name, trace } of traces) {
-    const results: Measurement[] = [];
-    for (const make of factories) {
-      results.push(await measure(make, trace));
-      bar?.increment(1, { trace: name });
-    }
-    out.push({ name, results });
+  const byAllocator: Measurement[][] = [];
+  for (const n of names) {
+    byAllocator.push(await measureInWorker(n, traces.map((t) => t.trace), peersDir, () => bar?.increment(1, { allocator: n })));
   }
   bar?.stop();
-  return out;
+  return traces.map(({ name }, i) => ({ name, results: byAllocator.map((r) => r[i]) }));
 }
 
 const UTIL_LEGEND = "util = peak payload ÷ extent (the payload span for peers that report no extent); util(span) = ÷ the span of\n" +

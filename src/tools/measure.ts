@@ -1,5 +1,6 @@
 // Measuring an allocator on a trace: utilization, throughput and a verification pass. Used by
-// `wasmalloc replay` and `wasmalloc compare` (npm start), for wasmalloc and its peers alike.
+// `wasmalloc replay` and `wasmalloc compare` (npm start), for wasmalloc and its peers alike, each
+// allocator in a worker of its own (measure-worker.ts).
 
 import type { Allocator, Policy } from "../api.js";
 import { createHeap } from "../heap.js";
