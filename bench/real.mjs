@@ -111,8 +111,16 @@ function jsWorker(name) {
 function fromJsTimed(name, key) {
   const worker = jsWorker(name);
   return new Promise((resolve, reject) => {
-    worker.once("message", resolve);
-    worker.once("error", reject);
+    const done = (ms) => {
+      worker.off("error", fail);
+      resolve(ms);
+    };
+    const fail = (err) => {
+      worker.off("message", done);
+      reject(err);
+    };
+    worker.once("message", done);
+    worker.once("error", fail);
     worker.postMessage({ key });
   });
 }
