@@ -122,13 +122,13 @@ export function releaseSegCall(b: usize): void {
  * a free block on its right with a used one on its left: one step of a run freed from the top
  * down, which is how the blocks that the two-ended split carves from a block's high end (place.ts)
  * come back when a program frees oldest first, as every recorded trace does at its end. The next
- * block of such a run lies just below, and its header's line is seldom in cache (the hardware
- * prefetchers follow rising runs better). Touching the line below now overlaps that miss with
- * this free and the next: the frees at jq-json's end ran 1.13× as fast, python-lru's and
- * awk-wordfreq's 1.09–1.14×, python-ast's 1.06×, with no change measured elsewhere
- * (bench/RESULTS.md, 2026-11-29). Binaryen and V8 keep a load whose value is unused, since it
- * may trap; this one cannot: `b` is a block of the heap, which starts well past 64 bytes (its
- * state and tables come first).
+ * block of such a run lies just below, and its header's line is seldom in cache: those frees
+ * miss as often as dlmalloc's, but in a falling order (npm run bench:free-lines). Touching the
+ * line below now overlaps that miss with this free and the next: the frees at the end of
+ * jq-json, python-ast and python-lru ran 1.03–1.08× as fast, and nothing else changed by more
+ * than the spread (the Malloc Lab suite 0.98–0.99× by the medians; bench/RESULTS.md, 2026-11-29). Binaryen and V8 keep a load whose value is
+ * unused, since it may trap; this one cannot: `b` is a block of the heap, which starts kilobytes
+ * past its state's address (the state and the tables come first).
  */
 // @ts-ignore: decorator
 @inline function touch(a: usize): void { load<u32>(a); }

@@ -8,14 +8,14 @@
 //   npm run bench:ab -- a.wasm b.wasm --stretch awk-gsub,python-ast:0.8:1,malloclab --runs 41
 //
 // A stretch is trace[:from[:to]], fractions of its operations (the operations before `from` are
-// replayed untimed); `malloclab` is the whole Malloc Lab suite. Modules take bench:real's
-// inside-wasm convention (alloc, replay, memory). Needs ../shared; the npm script builds first.
+// replayed untimed); `malloclab` is bench:real's Malloc Lab suite (the eleven -bal traces). Modules
+// take bench:real's inside-wasm convention (alloc, replay, memory). One untimed run with each
+// module comes first, so that the engine has optimised their code. Needs ../shared; the npm
+// script builds first.
 
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { gunzipSync } from "node:zlib";
-import { parseTrace } from "../dist/tools/trace.js";
-import { writeTrace } from "./inwasm-trace.mjs";
+import { RECORD_BYTES, malloclabTraces, realTrace, writeTrace } from "./inwasm-trace.mjs";
 
 const { values, positionals: files } = parseArgs({
   allowPositionals: true,
@@ -24,39 +24,42 @@ const { values, positionals: files } = parseArgs({
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs takes a whole number of 1 or more, got ${values.runs}`);
 if (files.length < 2) throw new Error("give two or more .wasm modules: the first is the one the others are compared with");
-const shared = new URL("../../shared/traces/", import.meta.url);
 const mods = files.map((f) => new WebAssembly.Module(readFileSync(f)));
 const quantile = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)];
-const name = (f) => f.split("/").pop().replace(/\.wasm$/, "");
+const name = (f, k) => `${k + 1}:${f.split("/").pop().replace(/\.wasm$/, "")}`;   // numbered: two builds may share a file name
+
+/** One timed replay of the stretch [from, to) of each trace with module k: milliseconds. */
+function timed(k, traces, from, to) {
+  let ms = 0;
+  for (const t of traces) {
+    globalThis.gc?.();
+    const { exports } = new WebAssembly.Instance(mods[k], { env: { abort() { throw new Error(`${files[k]}: abort`); } } });
+    const [ops, count, ptrs] = writeTrace(exports, t, files[k]);
+    const a = Math.floor(count * from), b = Math.floor(count * to);
+    exports.replay(ops, a, ptrs);
+    const t0 = performance.now();
+    exports.replay(ops + a * RECORD_BYTES, b - a, ptrs);
+    ms += performance.now() - t0;
+  }
+  return ms;
+}
 
 for (const stretch of values.stretch.split(",")) {
   const [trace, fromText = "0", toText = "1"] = stretch.split(":");
   const from = Number(fromText), to = Number(toText);
   if (!(from >= 0 && from < to && to <= 1)) throw new Error(`${stretch}: from and to must satisfy 0 <= from < to <= 1`);
-  const traces = trace === "malloclab"
-    ? readdirSync(new URL("malloclab/", shared)).filter((n) => n.endsWith(".rep")).sort().map((n) => parseTrace(readFileSync(new URL(`malloclab/${n}`, shared), "utf8")))
-    : [parseTrace(gunzipSync(readFileSync(new URL(`real/${trace}.rep.gz`, shared))).toString("utf8"))];
+  const traces = trace === "malloclab" ? malloclabTraces().map((t) => t.trace) : [realTrace(trace)];
+  for (let k = 0; k < mods.length; k++) timed(k, traces, from, to);   // the warm-up
   const times = mods.map(() => []);
   for (let r = 0; r < runs; r++) {
     for (let i = 0; i < mods.length; i++) {
       const k = (i + r) % mods.length;
-      let ms = 0;
-      for (const t of traces) {
-        globalThis.gc?.();
-        const { exports } = new WebAssembly.Instance(mods[k], { env: { abort() { throw new Error(`${files[k]}: abort`); } } });
-        const [ops, count, ptrs] = writeTrace(exports, t, files[k]);
-        const a = Math.floor(count * from), b = Math.floor(count * to);
-        exports.replay(ops, a, ptrs);
-        const t0 = performance.now();
-        exports.replay(ops + a * 12, b - a, ptrs);
-        ms += performance.now() - t0;
-      }
-      times[k].push(ms);
+      times[k].push(timed(k, traces, from, to));
     }
   }
   const cells = files.map((f, k) => {
     const ratios = times[0].map((t0, r) => t0 / times[k][r]);
-    return `${name(f)} ${quantile(times[k], 0.5).toFixed(2)} ms, ×${quantile(ratios, 0.5).toFixed(3)} [${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)}]`;
+    return `${name(f, k)} ${quantile(times[k], 0.5).toFixed(2)} ms, ×${quantile(ratios, 0.5).toFixed(3)} [${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)}]`;
   });
   console.log(`${stretch} (${runs} runs): ${cells.join("; ")}`);
 }

@@ -1,9 +1,26 @@
 // A trace laid out for a replay inside wasm, in the peers' convention (../shared/peers): `count`
 // triples of i32 (0 malloc, 1 free, 2 realloc; id; size) and one pointer slot per id, both in
 // memory from the module's own `alloc` export. Used by bench/real.mjs and bench/instructions.mjs.
-import { OP_ALLOC, OP_FREE } from "../dist/tools/trace.js";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { OP_ALLOC, OP_FREE, parseTrace } from "../dist/tools/trace.js";
 
 const KIND = { [OP_ALLOC]: 0, [OP_FREE]: 1 };
+/** Bytes of one record (three i32), and the kind a free has in it. */
+export const RECORD_BYTES = 12;
+export const KIND_FREE = 1;
+
+const shared = new URL("../../shared/traces/", import.meta.url);
+/** The Malloc Lab suite as the benchmarks use it: the eleven balanced traces (-bal). */
+export const MALLOCLAB = ["amptjp", "cccp", "cp-decl", "expr", "coalescing", "random", "random2", "binary", "binary2", "realloc", "realloc2"];
+/** ../shared/traces/real/<name>.rep.gz, parsed. */
+export function realTrace(name) {
+  return parseTrace(gunzipSync(readFileSync(new URL(`real/${name}.rep.gz`, shared))).toString("utf8"));
+}
+/** The Malloc Lab suite's traces, parsed, with their names. */
+export function malloclabTraces() {
+  return MALLOCLAB.map((n) => ({ name: `${n}-bal`, trace: parseTrace(readFileSync(new URL(`malloclab/${n}-bal.rep`, shared), "utf8")) }));
+}
 
 /** Each trace's triples, made once, so that every replay copies the same words in one call. */
 const laidOut = new WeakMap();
@@ -21,7 +38,7 @@ export function writeTrace(exports, trace, name = "the module") {
     }
     laidOut.set(trace, words);
   }
-  const ops = exports.alloc(n * 12) >>> 0;
+  const ops = exports.alloc(n * RECORD_BYTES) >>> 0;
   const ptrs = exports.alloc(trace.numIds * 4) >>> 0;
   if (ops === 0 || ptrs === 0) throw new Error(`${name}: no room for the trace`);
   new Uint32Array(exports.memory.buffer, ops, n * 3).set(words);

@@ -31,11 +31,9 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import { Worker } from "node:worker_threads";
-import { gunzipSync } from "node:zlib";
-import { parseTrace } from "../dist/tools/trace.js";
 import { replay } from "../dist/tools/replay.js";
 import { C_PEERS, makeAllocator } from "./peers.mjs";
-import { writeTrace } from "./inwasm-trace.mjs";
+import { MALLOCLAB, malloclabTraces, realTrace, writeTrace } from "./inwasm-trace.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -58,13 +56,12 @@ if (!existsSync(new URL("traces/real/", shared)) || !existsSync(C_PEERS.dlmalloc
 }
 
 // ─── The traces ─────────────────────────────────────────────────────────────────────────────────
-const MALLOCLAB = ["amptjp", "cccp", "cp-decl", "expr", "coalescing", "random", "random2", "binary", "binary2", "realloc", "realloc2"];
 const realDir = new URL("traces/real/", shared);
 const realNames = readdirSync(realDir).filter((f) => f.endsWith(".rep.gz")).map((f) => f.slice(0, -7)).sort();
 /** Suites: each real trace alone, and the Malloc Lab suite as one (its times summed). */
 let suites = [
-  ...realNames.map((name) => ({ name, traces: [{ name, trace: parseTrace(gunzipSync(readFileSync(new URL(`${name}.rep.gz`, realDir))).toString("utf8")) }] })),
-  { name: "malloclab (11)", traces: MALLOCLAB.map((n) => ({ name: `${n}-bal`, trace: parseTrace(readFileSync(new URL(`traces/malloclab/${n}-bal.rep`, shared), "utf8")) })) },
+  ...realNames.map((name) => ({ name, traces: [{ name, trace: realTrace(name) }] })),
+  { name: `malloclab (${MALLOCLAB.length})`, traces: malloclabTraces() },
 ];
 if (PICK) suites = suites.filter((s) => PICK.split(",").some((p) => s.name.startsWith(p)));
 

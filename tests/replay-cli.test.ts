@@ -8,6 +8,15 @@ import { describe, expect, it } from "vitest";
 
 const root = new URL("..", import.meta.url).pathname;
 const cli = (...args: string[]): string => execFileSync(process.execPath, ["dist/tools/cli.js", ...args], { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
+/** Runs the CLI expecting it to fail; returns what it printed on stderr. */
+const fails = (...args: string[]): string => {
+  try {
+    execFileSync(process.execPath, ["dist/tools/cli.js", ...args], { cwd: root, stdio: "pipe" });
+  } catch (e) {
+    return String((e as { stderr: Buffer }).stderr);
+  }
+  throw new Error(`wasmalloc ${args.join(" ")} did not fail`);
+};
 const dir = mkdtempSync(join(tmpdir(), "wasmalloc-replay-"));
 const small = join(dir, "small.rep");
 writeFileSync(small, "0\n4\n6\n1\na 0 10\na 1 20\na 2 30\nf 1\na 3 100\nr 0 200\n");
@@ -26,14 +35,6 @@ describe("the CLI's help", () => {
   });
 
   it("refuses what it would otherwise take silently, with a message and a pointer to --help", () => {
-    const fails = (...args: string[]): string => {
-      try {
-        execFileSync(process.execPath, ["dist/tools/cli.js", ...args], { cwd: root, stdio: "pipe" });
-      } catch (e) {
-        return String((e as { stderr: Buffer }).stderr);
-      }
-      throw new Error(`wasmalloc ${args.join(" ")} did not fail`);
-    };
     expect(fails("compare", "extra")).toMatch(/compare takes only --peers-dir, got "extra"/);
     expect(fails("compare", "--json")).toMatch(/compare takes only --peers-dir, got "--json"/);
     expect(fails("map", "/nope.rep")).toMatch(/^wasmalloc: no such trace file: \/nope\.rep/);
@@ -77,21 +78,14 @@ describe("wasmalloc replay", () => {
     // that throws there ends the command with that error, not with a bare worker failure.
     const huge = join(dir, "huge.rep");
     writeFileSync(huge, "0\n1\n2\n1\na 0 4294967295\nf 0\n");
-    let stderr = "";
-    try {
-      execFileSync(process.execPath, ["dist/tools/cli.js", "replay", huge, "--peers", "js-pool"], { cwd: root, stdio: "pipe" });
-    } catch (e) {
-      stderr = String((e as { stderr: Buffer }).stderr);
-    }
-    expect(stderr).toMatch(/^wasmalloc: replay: out of memory at operation 0 \(4294967295 bytes\)/);
+    expect(fails("replay", huge, "--peers", "js-pool")).toMatch(/^wasmalloc: replay: out of memory at operation 0 \(4294967295 bytes\)/);
   });
 
   it("refuses bad arguments with the usage", () => {
-    const fails = (...args: string[]) => () => execFileSync(process.execPath, ["dist/tools/cli.js", ...args], { cwd: root, stdio: "pipe" });
-    expect(fails("replay")).toThrow(/give at least one trace/);
-    expect(fails("replay", join(dir, "nope.rep"))).toThrow(/no such file/);
-    expect(fails("replay", small, "--policy", "worst-fit")).toThrow(/unknown policy/);
-    expect(fails("replay", small, "--peers", "nobody")).toThrow(/unknown peer "nobody"/);
+    expect(fails("replay")).toMatch(/give at least one trace/);
+    expect(fails("replay", join(dir, "nope.rep"))).toMatch(/no such file/);
+    expect(fails("replay", small, "--policy", "worst-fit")).toMatch(/unknown policy/);
+    expect(fails("replay", small, "--peers", "nobody")).toMatch(/unknown peer "nobody"/);
   });
 });
 

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { WORKLOADS } from "./generators.js";
-import type { Measurable, Measurement } from "./measure.js";
+import type { Measurement } from "./measure.js";
 import type { MeasureJob } from "./measure-worker.js";
 import { PEERS, makeAllocator } from "./peers.js";
 import type { Trace } from "./trace.js";
@@ -196,17 +196,19 @@ async function plot(args: string[]): Promise<void> {
     (one ? final(runs[0]) : runs.map((r) => `${r.policy} ${final(r)}`).join(", ")));
 }
 
-/** A factory for the allocator `name` (src/tools/peers.ts); a peer that cannot be set up is a usage error that says why. */
-async function allocatorFactory(name: string, peersDir?: string): Promise<() => Promise<Measurable>> {
+/**
+ * Checks that the allocator `name` (src/tools/peers.ts) can be set up here, by setting one up:
+ * a peer that cannot be is a usage error that says why.
+ */
+async function checkAllocator(name: string, peersDir?: string): Promise<void> {
   if (!PEERS.includes(name) && !name.startsWith("wasmalloc:")) {
     throw new UsageError(`unknown peer ${JSON.stringify(name)}; known: ${PEERS.join(", ")}, all`);
   }
   try {
-    await makeAllocator(name, { peersDir });    // fails early, with its reason, if it cannot be set up
+    await makeAllocator(name, { peersDir });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  return () => makeAllocator(name, { peersDir });
 }
 
 /** A progress bar from cli-progress (an optional peer dependency of the CLI), or null without it. */
@@ -249,13 +251,16 @@ function measureInWorker(name: string, traces: Trace[], peersDir: string | undef
  */
 async function measureAll(traces: { name: string; trace: Trace }[], names: string[], quiet: boolean, peersDir?: string):
   Promise<{ name: string; results: Measurement[] }[]> {
-  for (const n of names) await allocatorFactory(n, peersDir);    // a usage error, with its reason, before any worker starts
+  for (const n of names) await checkAllocator(n, peersDir);     // a usage error, with its reason, before any worker starts
   const bar = !quiet && process.stdout.isTTY ? await progressBar(traces.length * names.length) : null;
   const byAllocator: Measurement[][] = [];
-  for (const n of names) {
-    byAllocator.push(await measureInWorker(n, traces.map((t) => t.trace), peersDir, () => bar?.increment(1, { allocator: n })));
+  try {
+    for (const n of names) {
+      byAllocator.push(await measureInWorker(n, traces.map((t) => t.trace), peersDir, () => bar?.increment(1, { allocator: n })));
+    }
+  } finally {
+    bar?.stop();                                // (also when a worker fails: the terminal gets its cursor back)
   }
-  bar?.stop();
   return traces.map(({ name }, i) => ({ name, results: byAllocator.map((r) => r[i]) }));
 }
 
@@ -365,7 +370,7 @@ async function compare(args: string[]): Promise<void> {
   const names = [...ALL_POLICIES.map((p) => `wasmalloc:${p}`), "js-pool"];
   for (const peer of PEERS.filter((p) => p !== "js-pool")) {   // (the JS pool is always there)
     try {
-      await allocatorFactory(peer, peersDir);
+      await checkAllocator(peer, peersDir);
       names.push(peer);
     } catch (err) {
       console.log(`(${peer} left out: ${err instanceof Error ? err.message : err})`);
