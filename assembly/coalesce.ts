@@ -122,18 +122,19 @@ export function releaseSegCall(b: usize): void {
  * a free block on its right with a used one on its left: one step of a run freed from the top
  * down, which is how the blocks that the two-ended split carves from a block's high end (place.ts)
  * come back when a program frees oldest first, as every recorded trace does at its end. The next
- * block of such a run lies just below, and its header's line is seldom in cache: those frees
- * miss as often as dlmalloc's, but in a falling order (npm run bench:free-lines). Touching the
- * line below now overlaps that miss with this free and the next: the frees at the end of
- * jq-json, python-ast and python-lru ran 1.03–1.08× as fast, and nothing else changed by more
- * than the spread (the Malloc Lab suite 0.98–0.99× by the medians; bench/RESULTS.md, 2026-11-29). Binaryen and V8 keep a load whose value is
+ * blocks of such a run lie just below, and their headers' lines are seldom in cache: those
+ * frees miss as often as dlmalloc's, but in a falling order (npm run bench:free-lines). Touching
+ * the two lines below now overlaps those misses with this free and the next ones: with one line,
+ * the frees at the end of jq-json, python-ast and python-lru ran 1.03–1.08× as fast; the second
+ * line took them a further 1.03–1.11×, 1.02–1.04× and 1.04–1.08×; nothing else changed by more
+ * than the spread (bench/RESULTS.md, 2026-11-29). A third line added nothing. Binaryen and V8 keep a load whose value is
  * unused, since it may trap; this one cannot: `b` is a block of the heap, which starts kilobytes
  * past its state's address (the state and the tables come first).
  */
 // @ts-ignore: decorator
 @inline function touch(a: usize): void { load<u32>(a); }
 
-/** How far below the freed block touch reaches: the line below (a cache line is 64 bytes). */
+/** A cache line's bytes: free touches the two lines below the block (see touch). */
 // @ts-ignore: decorator
 @inline const TOUCH_BELOW: usize = 64;
 
@@ -166,6 +167,7 @@ export function releaseSegCall(b: usize): void {
     size += rsize;
     if (keep == 0) {
       touch(b - TOUCH_BELOW);               // (see touch: a run freed from the top down)
+      touch(b - 2 * TOUCH_BELOW);
       keep = right;
       keepSize = rsize;
     } else {
