@@ -127,9 +127,9 @@ export function releaseSegCall(b: usize): void {
  * the two lines below now overlaps those misses with this free and the next ones: with one line,
  * the frees at the end of jq-json, python-ast and python-lru ran 1.03–1.08× as fast; the second
  * line took them a further 1.03–1.11×, 1.02–1.04× and 1.04–1.08×; nothing else changed by more
- * than the spread (bench/RESULTS.md, 2026-11-29). A third line added nothing. Binaryen and V8 keep a load whose value is
- * unused, since it may trap; this one cannot: `b` is a block of the heap, which starts kilobytes
- * past its state's address (the state and the tables come first).
+ * than the spread (bench/RESULTS.md, 2026-11-29). A third line added nothing. Binaryen and V8
+ * keep a load whose value is unused, since it may trap; these cannot: `b` is a block of the
+ * heap, which starts kilobytes past its state's address (the state and the tables come first).
  */
 // @ts-ignore: decorator
 @inline function touch(a: usize): void { load<u32>(a); }
