@@ -15,7 +15,7 @@
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { RECORD_BYTES, malloclabTraces, realTrace, writeTrace } from "./inwasm-trace.mjs";
+import { RECORD_BYTES, inwasmInstance, malloclabTraces, realTrace, writeTrace } from "./inwasm-trace.mjs";
 
 const { values, positionals: files } = parseArgs({
   allowPositionals: true,
@@ -33,7 +33,7 @@ function timed(k, traces, from, to) {
   let ms = 0;
   for (const t of traces) {
     globalThis.gc?.();
-    const { exports } = new WebAssembly.Instance(mods[k], { env: { abort() { throw new Error(`${files[k]}: abort`); } } });
+    const { exports } = inwasmInstance(mods[k], files[k]);
     const [ops, count, ptrs] = writeTrace(exports, t, files[k]);
     const a = Math.floor(count * from), b = Math.floor(count * to);
     exports.replay(ops, a, ptrs);

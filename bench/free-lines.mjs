@@ -14,7 +14,7 @@
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { KIND_FREE, RECORD_BYTES, realTrace, writeTrace } from "./inwasm-trace.mjs";
+import { KIND_FREE, RECORD_BYTES, inwasmInstance, realTrace, writeTrace } from "./inwasm-trace.mjs";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { trace: { type: "string", default: "jq-json" }, from: { type: "string", default: "0.5" } } });
 const from = Number(values.from);
@@ -25,7 +25,7 @@ const LINES = 2048;                         // 128 KiB of 64-byte lines
 const WORDS = RECORD_BYTES >> 2;
 
 for (const file of positionals) {
-  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { abort() { throw new Error(`${file}: abort`); } } });
+  const { exports } = inwasmInstance(new WebAssembly.Module(readFileSync(file)), file);
   const [ops, count, ptrs] = writeTrace(exports, trace, file);
   const start = Math.floor(count * from);
   exports.replay(ops, start, ptrs);

@@ -15,7 +15,6 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
 
 const run = promisify(execFile);
 const here = fileURLToPath(import.meta.url);
@@ -24,15 +23,13 @@ const shared = fileURLToPath(new URL("../../shared/", import.meta.url));
 if (process.argv[2] === "--replay") {
   // Driver mode, under valgrind: replay trace `name` `reps` times with `file`'s module.
   const [, , , file, name, reps] = process.argv;
-  const { parseTrace } = await import("../dist/tools/trace.js");
-  const { writeTrace } = await import("./inwasm-trace.mjs");
-  const path = `${shared}traces/real/${name}.rep.gz`;
-  const trace = parseTrace(gunzipSync(readFileSync(path)).toString("utf8"));
+  const { inwasmInstance, realTrace, writeTrace } = await import("./inwasm-trace.mjs");
+  const trace = realTrace(name);
   // Synchronous, with a full collection before each replay, so that no collection or timer
   // falls inside one replay in one count and not in another.
   const mod = new WebAssembly.Module(readFileSync(file));
   for (let r = 0; r < Number(reps); r++) {
-    const { exports } = new WebAssembly.Instance(mod, { env: { abort() { throw new Error("abort"); } } });
+    const { exports } = inwasmInstance(mod, file);
     const args = writeTrace(exports, trace, file);
     globalThis.gc();
     exports.replay(...args);
@@ -77,8 +74,8 @@ console.log(`\n| trace | ${modules.map((m) => m.split("/").pop()).join(" | ")} |
 console.log(`|---|${modules.map(() => "---:").join("|")}|`);
 for (const name of traces) {
   const loop = await perReplay(NULL, name);
-  const { parseTrace } = await import("../dist/tools/trace.js");
-  const n = parseTrace(gunzipSync(readFileSync(`${shared}traces/real/${name}.rep.gz`)).toString("utf8")).kinds.length;
+  const { realTrace } = await import("./inwasm-trace.mjs");
+  const n = realTrace(name).kinds.length;
   const cells = [];
   for (const m of modules) cells.push(((await perReplay(m, name)) - loop) / n);
   console.log(`| ${name} | ${cells.map((c) => c.toFixed(0)).join(" | ")} |`);

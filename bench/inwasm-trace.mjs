@@ -17,6 +17,10 @@ export const MALLOCLAB = ["amptjp", "cccp", "cp-decl", "expr", "coalescing", "ra
 export function realTrace(name) {
   return parseTrace(gunzipSync(readFileSync(new URL(`real/${name}.rep.gz`, shared))).toString("utf8"));
 }
+/** A fresh instance of an inside-wasm replay module (its only import is AssemblyScript's abort). */
+export function inwasmInstance(module, name = "the module") {
+  return new WebAssembly.Instance(module, { env: { abort() { throw new Error(`${name}: abort`); } } });
+}
 /** The Malloc Lab suite's traces, parsed, with their names. */
 export function malloclabTraces() {
   return MALLOCLAB.map((n) => ({ name: `${n}-bal`, trace: parseTrace(readFileSync(new URL(`malloclab/${n}-bal.rep`, shared), "utf8")) }));

@@ -33,7 +33,7 @@ import os from "node:os";
 import { Worker } from "node:worker_threads";
 import { replay } from "../dist/tools/replay.js";
 import { C_PEERS, makeAllocator } from "./peers.mjs";
-import { MALLOCLAB, malloclabTraces, realTrace, writeTrace } from "./inwasm-trace.mjs";
+import { MALLOCLAB, inwasmInstance, malloclabTraces, realTrace, writeTrace } from "./inwasm-trace.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -78,7 +78,7 @@ for (const [name, file] of Object.entries(wasmFiles)) wasmModules[name] = await 
 
 /** One replay of `trace` inside a fresh instance of `name`'s module: milliseconds. */
 async function inWasm(name, trace) {
-  const { exports } = await WebAssembly.instantiate(wasmModules[name], { env: { abort() { throw new Error(`${name}: abort`); } } });
+  const { exports } = inwasmInstance(wasmModules[name], name);
   const args = writeTrace(exports, trace, name);
   collect();
   const t0 = performance.now();

@@ -17,9 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
-import { parseTrace } from "../dist/tools/trace.js";
-import { writeTrace } from "./inwasm-trace.mjs";
+import { MALLOCLAB, inwasmInstance, malloclabTraces, realTrace, writeTrace } from "./inwasm-trace.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const shared = join(root, "..", "shared");
@@ -31,12 +29,11 @@ if (!existsSync(join(shared, "traces", "real"))) {
   console.log("bench:ops needs ../shared/traces/real beside the project");
   process.exit(0);
 }
-const MALLOCLAB = ["amptjp", "cccp", "cp-decl", "expr", "coalescing", "random", "random2", "binary", "binary2", "realloc", "realloc2"];
 const realNames = readdirSync(join(shared, "traces", "real")).filter((f) => f.endsWith(".rep.gz")).map((f) => f.slice(0, -7)).sort();
 const picked = all("trace");
 const suites = [
-  ...realNames.map((name) => ({ name, files: [join(shared, "traces", "real", `${name}.rep.gz`)] })),
-  { name: "malloclab (11)", files: MALLOCLAB.map((n) => join(shared, "traces", "malloclab", `${n}-bal.rep`)) },
+  ...realNames.map((name) => ({ name, load: () => [realTrace(name)] })),
+  { name: `malloclab (${MALLOCLAB.length})`, load: () => malloclabTraces().map((t) => t.trace) },
 ].filter((s) => picked.length === 0 || picked.some((p) => s.name.startsWith(p)));
 const modules = all("module").length ? all("module") : [
   "build/peers/inwasm-wasmalloc.wasm", "build/peers/inwasm-tlsf.wasm", join(shared, "peers", "dlmalloc.wasm"), join(shared, "peers", "emmalloc.wasm"),
@@ -73,7 +70,7 @@ function instrument(file) {
 
 /** Operations that `mod` runs to replay `trace` once, in a fresh instance. */
 function count(mod, trace) {
-  const { exports } = new WebAssembly.Instance(mod, { env: { abort() { throw new Error("abort"); } } });
+  const { exports } = inwasmInstance(mod);
   const replayArgs = writeTrace(exports, trace);
   const before = exports.__ops.value;
   exports.replay(...replayArgs);
@@ -87,7 +84,7 @@ try {
   console.log(`\n| trace | ops | ${modules.map((m) => m.split("/").pop().replace(/\.wasm$/, "")).join(" | ")} |`);
   console.log(`|---|---:|${modules.map(() => "---:").join("|")}|`);
   for (const s of suites) {
-    const traces = s.files.map((f) => parseTrace(f.endsWith(".gz") ? gunzipSync(readFileSync(f)).toString("utf8") : readFileSync(f, "utf8")));
+    const traces = s.load();
     const n = traces.reduce((k, t) => k + t.kinds.length, 0);
     const loop = traces.reduce((k, t) => k + count(nullLoop, t), 0);
     const cells = instrumented.map((mod) => (traces.reduce((k, t) => k + count(mod, t), 0) - loop) / n);
