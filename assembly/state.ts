@@ -86,6 +86,8 @@ import { AL_MASK, DEBUG, FOREIGN, MINIMAL, WORD, Policy, Coalesce } from "./comm
   cacheBytes: u32;
   /** Blocks a bin may hold: CACHE_CAP, or 0 with the cache turned off (cache.ts). */
   cacheCap: u32;
+  /** The block after the last one freed that merged with its left neighbour alone (coalesce.ts, touch). */
+  runNext: u32;
 }
 
 // After the struct, still in the state area (see starts.ts and debug.ts):
