@@ -4,7 +4,8 @@
 // programs and Malloc Lab) is replayed on a fresh instance of each build, under seven
 // configurations (segregated fits with and without the cache, first, next and best fit, and
 // deferred coalescing under segregated and first fit); every address malloc and realloc return,
-// every code free returns, and heap_check's verdict at the end must be equal.
+// as an offset from the heap's start (which a change to the state's layout moves), every code
+// free returns, and heap_check's verdict at the end must be equal.
 //
 //   node scripts/same-placement.mjs <before.wasm> <after.wasm>        (npm run same-placement -- …)
 //
@@ -32,6 +33,8 @@ const CONFIGS = [
 ];
 const files = ["real", "malloclab"].flatMap((dir) => readdirSync(new URL(`${dir}/`, shared))
   .filter((f) => f.endsWith(".rep") || f.endsWith(".rep.gz")).map((f) => new URL(`${dir}/${f}`, shared)));
+/** heap_stat's index of the prologue's address (assembly/stats.ts, Stat.HEAP_START). */
+const HEAP_START = 11;
 const modules = [before, after].map((f) => new WebAssembly.Module(readFileSync(f)));
 
 /** Everything the build at `mod` returns while it replays `trace` under `config`. */
@@ -39,13 +42,15 @@ function run(mod, trace, [, policy, coalesce, cache]) {
   const e = new WebAssembly.Instance(mod, { env: { abort() { throw new Error("abort"); } } }).exports;
   if (e.heap_configure(policy, coalesce, 0, 65536) !== 0) throw new Error("heap_configure refused");
   e.heap_set_cache(cache);
+  const start = e.heap_stat(HEAP_START);
+  const offset = (p) => (p === 0 ? "0" : `heapStart + ${p - start}`);
   const ptrs = new Uint32Array(trace.numIds);
   const out = [];
   for (let i = 0; i < trace.kinds.length; i++) {
     const id = trace.ids[i];
-    if (trace.kinds[i] === OP_ALLOC) out.push(ptrs[id] = e.malloc(trace.sizes[i]) >>> 0);
+    if (trace.kinds[i] === OP_ALLOC) out.push(offset(ptrs[id] = e.malloc(trace.sizes[i]) >>> 0));
     else if (trace.kinds[i] === OP_FREE) out.push(e.free(ptrs[id]));
-    else out.push(ptrs[id] = e.realloc(ptrs[id], trace.sizes[i]) >>> 0);
+    else out.push(offset(ptrs[id] = e.realloc(ptrs[id], trace.sizes[i]) >>> 0));
   }
   out.push(e.heap_check());
   return out;
