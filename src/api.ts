@@ -14,7 +14,7 @@ export interface HeapOptions {
    * `"next-fit"` resumes after the last placement and wraps; `"best-fit"` takes the smallest
    * block that fits, the lowest address on ties; `"segregated"` keeps a free list per size class
    * (exact sizes below 256 bytes, 8 classes per power of two above) and takes the best fit in
-   * the request's class, else the first block of the next non-empty one, found through a bitmap.
+   * the request's class or the next non-empty one, found through a bitmap.
    * @defaultValue "segregated"
    */
   policy?: Policy;

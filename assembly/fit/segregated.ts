@@ -5,9 +5,7 @@
 // Classes: below 256 bytes one class per block size (16, 24, … 248: every block fits exactly);
 // from 256 up, 8 classes per power of two (TLSF's second level), so a class spans 1/8 of its
 // octave. A search takes the best fit within the request's own class, and if that class has no
-// block large enough, the first block of the next non-empty class, whose every block fits (TLSF's
-// good fit: no walk; the best fit there measured the same utilization on every trace, to three
-// decimals but python-lru's 0.891 against 0.890, and ran 2–3% slower; bench/RESULTS.md).
+// block large enough, the best fit in the next non-empty class, whose every block fits.
 // Lists are LIFO: insertion and removal are O(1).
 //
 // Invariant (I10, segregated): each class list holds exactly the free blocks of its class, with
@@ -151,7 +149,7 @@ function bestIn(c: u32, size: usize): usize {
   return best;
 }
 
-/** A free block of at least `size` bytes: the best fit in its class, else the first in the next non-empty one. */
+/** A free block of at least `size` bytes: the best fit in its class, else in the next non-empty one. */
 export function findSegFit(size: usize): usize {
   return findSegFitInline(size);
 }
@@ -168,7 +166,7 @@ export function findSegFit(size: usize): usize {
     if (b != 0) return b;
   }
   const next = nextClass(c + 1);
-  return next < SEG_CLASSES ? HEAD(next) : 0;
+  return next < SEG_CLASSES ? bestIn(next, size) : 0;
 }
 
 /**
