@@ -143,14 +143,14 @@ export function releaseSegCall(b: usize): void {
  * block's low end (the larger requests) come back so when a program frees oldest first. The
  * freed block `b` has merged with its free left neighbour, and its right neighbour `right` is
  * used: the next free of the run is `right`'s, which reads the header after it. Those blocks lie
- * hundreds of bytes apart (only the larger requests are there), too far apart for the hardware
- * to follow, so each such free missed the cache (jq-json: 27,000 of the 91,000 frees at its end).
- * When `b` is the block that the last such free left as its right neighbour (state's runNext: a
- * run), this touches the two lines where that header lies if `right` is as large as `b`. Frees
- * outside a run touch nothing. The frees ending jq-json ran 1.24× as fast [quartiles 1.17–1.34],
- * the whole trace 1.05×; the other traces and the Malloc Lab suite within the spread
- * (bench/RESULTS.md, 2026-11-29). Both lines lie below brk, so the loads stay in memory (a guess
- * that wraps past 2^32 is a low address, also in memory).
+ * hundreds of bytes apart (only the larger requests are there), too far apart for the hardware's
+ * prefetchers to follow (jq-json: 27,000 of the 91,000 frees at its end merge so). When `b` is
+ * the block that the last such free left as its right neighbour (the state's runNext, a hint:
+ * any value is safe), this is a run, and it touches the two lines where the next header lies if
+ * `right` is as large as `b`. Frees outside a run touch nothing. The frees ending jq-json ran
+ * 1.20–1.26× as fast, the whole trace 1.06–1.08×; the other traces and the Malloc Lab suite
+ * within the spread (bench/RESULTS.md, 2026-11-29). Both lines lie below brk, so the loads stay
+ * in memory (a guess that wraps past 2^32 is a low address, also in memory).
  */
 // @ts-ignore: decorator
 @inline function touchRisingRun(b: usize, right: usize): void {

@@ -86,7 +86,10 @@ import { AL_MASK, DEBUG, FOREIGN, MINIMAL, WORD, Policy, Coalesce } from "./comm
   cacheBytes: u32;
   /** Blocks a bin may hold: CACHE_CAP, or 0 with the cache turned off (cache.ts). */
   cacheCap: u32;
-  /** The block after the last one freed that merged with its left neighbour alone (coalesce.ts, touch). */
+  /**
+   * The block after the last one freed that merged with its left neighbour alone: a hint for
+   * free's touches (coalesce.ts, touchRisingRun), read by nothing else; any value is safe.
+   */
   runNext: u32;
 }
 
