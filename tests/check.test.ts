@@ -6,8 +6,8 @@ import { CONFIGS, HEADER, LEFT_USED, PROLOGUE, USED, fill, freshHeap } from "./h
 
 /**
  * The state area (assembly/state.ts) ends 4 bytes before the prologue: a 156-byte struct padded
- * to 160, the first start table (8 KiB), the segregated policy's 224 class heads and 8 bitmap words, and the
- * cache's 63 bin words and counts (320 bytes).
+ * to 160, the first start table (8 KiB), the segregated policy's 224 class heads and 8 bitmap
+ * words, and the cache's 63 bin words and counts (320 bytes).
  */
 const STATE_SIZE = 9600;
 /** The first start table follows the struct: one byte (two nibbles) per 128 bytes of heap offset. */
