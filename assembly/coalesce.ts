@@ -148,9 +148,11 @@ export function releaseSegCall(b: usize): void {
  * the block that the last such free left as its right neighbour (the state's runNext, a hint:
  * any value is safe), this is a run, and it touches the two lines where the next header lies if
  * `right` is as large as `b`. Frees outside a run touch nothing. The frees ending jq-json ran
- * 1.20–1.26× as fast, the whole trace 1.06–1.08×; the other traces and the Malloc Lab suite
- * within the spread (bench/RESULTS.md, 2026-11-29). Both lines lie below brk, so the loads stay
- * in memory (a guess that wraps past 2^32 is a low address, also in memory).
+ * 1.20–1.26× as fast, the whole trace 1.07–1.08×; the frees ending awk-wordfreq 0.95–0.96×
+ * (within their quartiles), the rest within the spread (bench/RESULTS.md, 2026-11-29). Both
+ * loads end at or below brk, so they stay in memory: blocks start at 4 (mod 8) and brk is a
+ * multiple of 8, so guess < brk - 64 puts guess + 64 at brk - 4 or below (a guess that wraps past
+ * 2^32 is a low address, also in memory; the epilogue as `right` puts guess past brk).
  */
 // @ts-ignore: decorator
 @inline function touchRisingRun(b: usize, right: usize): void {

@@ -45,7 +45,8 @@ export function layOutHeap(policy: u32, coalesce: u32, initialPages: u32, maxPag
   // the caller in the shared build, and seq goes with it (the lock holder advances it);
   // typicalLog, table and windows are set below; unmerged is zero on a fresh state, and an old
   // value would cost one needless merge pass; tableMoves is only read as a difference (calloc);
-  // the cache's fields are set by cacheSetup in the builds that have a cache and read by no other.
+  // the cache's fields are set by cacheSetup in the builds that have a cache and read by no other;
+  // runNext is a hint for free's touches, safe with any value (coalesce.ts, touchRisingRun).
   memory.fill(changetype<usize>(st), 0, offsetof<HeapState>("lock"));
   st.typicalLog = 0;
   st.heapStart = <u32>start;

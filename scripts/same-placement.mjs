@@ -53,14 +53,16 @@ function run(mod, trace, [, policy, coalesce, cache]) {
     else out.push(offset(ptrs[id] = e.realloc(ptrs[id], trace.sizes[i]) >>> 0));
   }
   out.push(e.heap_check());
-  return out;
+  return { out, start };
 }
 
+let starts = null;                          // the heap's start in each build, when they differ
 for (const file of files) {
   const bytes = readFileSync(file);
   const trace = parseTrace(file.pathname.endsWith(".gz") ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8"));
   for (const config of CONFIGS) {
-    const [a, b] = modules.map((m) => run(m, trace, config));
+    const [{ out: a, start: startA }, { out: b, start: startB }] = modules.map((m) => run(m, trace, config));
+    if (startA !== startB) starts = [startA, startB];
     const i = a.findIndex((x, k) => x !== b[k]);
     if (i >= 0) {
       console.log(`${file.pathname.split("/").pop()}, ${config[0]}: result ${i} differs (${a[i]} before, ${b[i]} after)`);
@@ -68,4 +70,5 @@ for (const file of files) {
     }
   }
 }
+if (starts) console.log(`the heap starts at ${starts[0]} before and ${starts[1]} after (the state's layout changed); addresses were compared as offsets from it`);
 console.log(`the same placement: ${files.length} traces × ${CONFIGS.length} configurations, every result equal`);

@@ -14,7 +14,7 @@ const STATE_SIZE = 9600;
 function tableByte(heap: Heap, block: number): number {
   return stateAt(heap) + 160 + ((block - heap.stats().heapStart) >> 7);
 }
-const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52, tableBlock: 84, table: 120, windows: 124 };
+const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52, tableBlock: 84, table: 120, windows: 124, runNext: 152 };
 
 function u32(heap: Heap): DataView {
   return new DataView(heap.memory.buffer);
@@ -232,5 +232,27 @@ describe("check() reports each invariant by number", () => {
     ptrs.forEach((p, i) => fill(heap, p, 16 + i * 8, i));
     ptrs.forEach((p, i) => new Uint8Array(heap.memory.buffer, p, 16 + i * 8).fill(0xFF));
     expect(heap.check()).toBeNull();
+  });
+});
+
+describe("free's touch hint (the state's runNext: coalesce.ts, touchRisingRun)", () => {
+  it("is safe with any value: a run freed from the bottom up, the hint overwritten before every free, leaves a sound heap", async () => {
+    for (const hint of ["zero", "eight", "near 4 GiB", "the epilogue", "the block freed"]) {
+      // Blocks larger than the cache's, so every free merges; freed in address order, each after
+      // the first merges with its free left neighbour, the case that reads the hint.
+      const { heap } = await freshHeap();
+      const ptrs = Array.from({ length: 64 }, (_, i) => heap.malloc(600 + 8 * (i % 5))).sort((x, y) => x - y);
+      for (const p of ptrs) {
+        const { heapStart, extent } = heap.stats();
+        const value = { zero: 0, eight: 8, "near 4 GiB": 0xfffffff8, "the epilogue": heapStart + extent - 4, "the block freed": p - HEADER }[hint]!;
+        poke(heap, stateAt(heap) + F.runNext, value);
+        heap.free(p);
+        expect(peek(heap, stateAt(heap) + F.magic)).toBe(0x6d736177);   // (the poke hit the hint, not the state before it)
+      }
+      expect(heap.check(), hint).toBeNull();
+      expect(heap.stats().usedBlocks, hint).toBe(0);
+      expect(heap.malloc(64 * 600), hint).not.toBe(0);
+      expect(heap.check(), hint).toBeNull();
+    }
   });
 });
