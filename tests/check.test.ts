@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { createHeap } from "../src/index.js";
 import type { Heap } from "../src/index.js";
-import { CONFIGS, HEADER, LEFT_USED, PROLOGUE, USED, fill, freshHeap } from "./helpers.js";
+import { CONFIGS, HEADER, LEFT_USED, PROLOGUE, USED, fill, freshHeap, header } from "./helpers.js";
 
 /**
  * The state area (assembly/state.ts) ends 4 bytes before the prologue: a 156-byte struct padded
@@ -242,13 +242,22 @@ describe("free's touch hint (the state's runNext: coalesce.ts, touchRisingRun)",
       // the first merges with its free left neighbour, the case that reads the hint.
       const { heap } = await freshHeap();
       const ptrs = Array.from({ length: 64 }, (_, i) => heap.malloc(600 + 8 * (i % 5))).sort((x, y) => x - y);
-      for (const p of ptrs) {
+      const sizes = ptrs.map((p) => header(heap, p) & ~7);   // (read before any free merges them)
+      const adjacent = (k: number): boolean => k + 1 < ptrs.length && ptrs[k] + sizes[k] === ptrs[k + 1];
+      let runs = 0;
+      ptrs.forEach((p, k) => {
         const { heapStart, extent } = heap.stats();
         const value = { zero: 0, eight: 8, "near 4 GiB": 0xfffffff8, "the epilogue": heapStart + extent - 4, "the block freed": p - HEADER }[hint]!;
         poke(heap, stateAt(heap) + F.runNext, value);
         heap.free(p);
-        expect(peek(heap, stateAt(heap) + F.magic)).toBe(0x6d736177);   // (the poke hit the hint, not the state before it)
-      }
+        if (k > 0 && adjacent(k - 1) && adjacent(k)) {
+          // It merged with the block freed before it, and its right neighbour is used: the hint
+          // now names that neighbour (so F.runNext is the word free writes).
+          expect(peek(heap, stateAt(heap) + F.runNext)).toBe(ptrs[k + 1] - HEADER);
+          runs++;
+        }
+      });
+      expect(runs, hint).toBeGreaterThan(20);
       expect(heap.check(), hint).toBeNull();
       expect(heap.stats().usedBlocks, hint).toBe(0);
       expect(heap.malloc(64 * 600), hint).not.toBe(0);
