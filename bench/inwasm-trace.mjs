@@ -1,6 +1,7 @@
 // A trace laid out for a replay inside wasm, in the peers' convention (../shared/peers): `count`
 // triples of i32 (0 malloc, 1 free, 2 realloc; id; size) and one pointer slot per id, both in
-// memory from the module's own `alloc` export. Used by bench/real.mjs and bench/instructions.mjs.
+// memory from the module's own `alloc` export; also the traces' one loader and the modules' one
+// instance helper. Used by bench/real.mjs, ab.mjs, free-lines.mjs, wasm-ops.mjs and instructions.mjs.
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { OP_ALLOC, OP_FREE, parseTrace } from "../dist/tools/trace.js";
