@@ -15,7 +15,9 @@
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { RECORD_BYTES, inwasmInstance, malloclabTraces, realTrace, writeTrace } from "./inwasm-trace.mjs";
+import { RECORD_BYTES, inwasmInstance, malloclabTraces, realTrace, warnUnlessOptimised, writeTrace } from "./inwasm-trace.mjs";
+
+warnUnlessOptimised("bench:ab");
 
 const { values, positionals: files } = parseArgs({
   allowPositionals: true,

@@ -1,7 +1,8 @@
 // A trace laid out for a replay inside wasm, in the peers' convention (../shared/peers): `count`
 // triples of i32 (0 malloc, 1 free, 2 realloc; id; size) and one pointer slot per id, both in
 // memory from the module's own `alloc` export; also the traces' one loader and the modules' one
-// instance helper. Used by bench/real.mjs, ab.mjs, free-lines.mjs, wasm-ops.mjs and instructions.mjs.
+// instance helper, and the warning for a node started without --no-liftoff. Used by bench/real.mjs,
+// ab.mjs, free-lines.mjs, wasm-ops.mjs and instructions.mjs.
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { OP_ALLOC, OP_FREE, parseTrace } from "../dist/tools/trace.js";
@@ -21,6 +22,17 @@ export function realTrace(name) {
 /** A fresh instance of an inside-wasm replay module (its only import is AssemblyScript's abort). */
 export function inwasmInstance(module, name = "the module") {
   return new WebAssembly.Instance(module, { env: { abort() { throw new Error(`${name}: abort`); } } });
+}
+/**
+ * Warns, once, when node was not started with --no-liftoff: a replay inside wasm is one call of a
+ * long loop, and without the flag a module may run V8's baseline code (Liftoff) for a whole
+ * process, 1.4-2x slower, when its tier-up to optimised code never gets its turn (the npm
+ * scripts pass the flag; bench/RESULTS.md, 2026-11-30).
+ */
+export function warnUnlessOptimised(script) {
+  if (!process.execArgv.includes("--no-liftoff")) {
+    console.error(`${script}: node was started without --no-liftoff, so a module's replay may run V8's baseline code throughout (use the npm script, or pass the flag)`);
+  }
 }
 /** The Malloc Lab suite's traces, parsed, with their names. */
 export function malloclabTraces() {

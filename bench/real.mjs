@@ -19,7 +19,12 @@
 // run, and the medians over runs are printed. Before every timed replay the garbage collector
 // runs (node --expose-gc), so that no collection of an earlier instance's memory falls inside the
 // timing, and npm run bench:real starts node --single-threaded, so that no concurrent marking or
-// compiling thread takes the second core from the replay: both narrowed the spread of runs.
+// compiling thread takes the second core from the replay: both narrowed the spread of runs. It
+// also starts node --no-liftoff, so that every module's code is V8's optimised code from the start:
+// a replay inside wasm is one call of a long loop, and without the flag a module's replay could
+// run V8's baseline code (Liftoff) in every replay of a whole process, 1.4-2x slower, when its
+// tier-up never got its turn (seen for wasmalloc, TLSF and emmalloc alike; bench/RESULTS.md,
+// 2026-11-30).
 //
 // Utilization is measured once, from JS (placement does not depend on the caller): peak live
 // payload ÷
@@ -33,7 +38,7 @@ import os from "node:os";
 import { Worker } from "node:worker_threads";
 import { replay } from "../dist/tools/replay.js";
 import { C_PEERS, makeAllocator } from "./peers.mjs";
-import { MALLOCLAB, inwasmInstance, malloclabTraces, realTrace, writeTrace } from "./inwasm-trace.mjs";
+import { MALLOCLAB, inwasmInstance, malloclabTraces, realTrace, warnUnlessOptimised, writeTrace } from "./inwasm-trace.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -139,6 +144,7 @@ const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : "–");
 const mops = (ops, ms) => (ops / ms / 1000).toFixed(2);
 
 const modes = ONLY === "both" ? ["inwasm", "js"] : ONLY === "util" ? [] : [ONLY];
+if (modes.includes("inwasm")) warnUnlessOptimised("bench:real");
 console.log(`bench:real, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores, ${RUNS} runs`);
 
 for (const mode of modes) {
