@@ -30,8 +30,14 @@
 // shared build its per-worker caches (shared.ts), and the minimal build is made for size.
 //
 // Invariant (I18): each bin holds at most CACHE_CAP used blocks of its size with the C flag and
-// the key word, each once, and no other block has both; cacheBlocks and cacheBytes are their
-// count and bytes.
+// the key word, each once, and no other block has both; the bins' count bytes are their counts,
+// and cacheBytes their bytes.
+//
+// The number of cached blocks is kept in no state word: it is the sum of the count bytes
+// (cacheBlockCount), read only by the statistics and the checker. A running count written on
+// every push and pop (as cacheBytes is) made the replays of awk-gsub inside wasm 1.2× slower,
+// and python-lru's 1.03× (bench/RESULTS.md, 2026-11-30): a store to the state on each of the
+// fastest calls.
 
 import { DEBUG, MINIMAL } from "./common";
 import { CACHED, FLAGS_MASK, HEADER, SETHEADER, SIZE } from "./block";
@@ -76,7 +82,6 @@ import { CACHE, CACHE_AREA, CACHE_BINS, ST } from "./state";
   store<u32>(b, <u32>b ^ CACHE_KEY, 8);
   store<u32>(bin, <u32>b);
   SETHEADER(b, h | CACHED);
-  st.cacheBlocks += 1;
   st.cacheBytes += <u32>size;
   return true;
 }
@@ -114,9 +119,7 @@ import { CACHE, CACHE_AREA, CACHE_BINS, ST } from "./state";
   store<u8>(ca, load<u8>(ca) - 1);
   const h = HEADER(b);
   SETHEADER(b, h & ~CACHED);
-  const st = ST();
-  st.cacheBlocks -= 1;
-  st.cacheBytes -= <u32>(h & ~FLAGS_MASK);
+  ST().cacheBytes -= <u32>(h & ~FLAGS_MASK);
 }
 
 /**
@@ -163,6 +166,15 @@ export function cacheRemove(b: usize): void {
   leave(b, COUNT(size));
 }
 
+/** The blocks in the cache: the sum of the bins' count bytes. */
+export function cacheBlockCount(): u32 {
+  if (!CACHING) return 0;
+  const counts = CACHE() + (<usize>CACHE_BINS << 2);
+  let sum: u32 = 0;
+  for (let i: usize = 0; i < <usize>CACHE_BINS; i++) sum += <u32>load<u8>(counts + i);
+  return sum;
+}
+
 /** The counts of bins `i` to `i + 3` (`i` a multiple of 4) in one word: 0 when all four are empty. */
 export function cacheCounts4(i: u32): u32 {
   return load<u32>(CACHE() + (<usize>CACHE_BINS << 2) + i);
@@ -173,7 +185,6 @@ export function cacheSetup(): void {
   if (!CACHING) return;
   memory.fill(CACHE(), 0, CACHE_AREA);
   const st = ST();
-  st.cacheBlocks = 0;
   st.cacheBytes = 0;
   st.cacheCap = CACHE_CAP;
 }

@@ -34,8 +34,8 @@
 //       place started no new block, and a free block needs no cover.)
 //   I18 The cache of small freed blocks (cache.ts): each bin holds at most CACHE_CAP blocks,
 //       its count of them, each a used block of the bin's size with the C flag and its key
-//       word; cacheBlocks and cacheBytes count them, and the walk meets exactly those (they
-//       are not in usedBytes). (I15 to I17 are the debug heap's: debug.ts.)
+//       word; the bins' counts add up to the cached blocks that the walk meets, and cacheBytes
+//       is their bytes (they are not in usedBytes). (I15 to I17 are the debug heap's: debug.ts.)
 
 import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, FOREIGN, PAGE_BITS, POLICY_COUNT } from "./common";
 import { classOf, segBit, segHead, segLargest } from "./fit/segregated";
@@ -44,7 +44,7 @@ import {
   SIZE, USED, block2mem,
 } from "./block";
 import { heapLimit } from "./brk";
-import { CACHE_CAP, CACHING, cacheBin, cacheCount, cacheKeyed, cacheNext, isCached } from "./cache";
+import { CACHE_CAP, CACHING, cacheBin, cacheBlockCount, cacheCount, cacheKeyed, cacheNext, isCached } from "./cache";
 import { QUARANTINED } from "./debug";
 import {
   CHUNK_PREFIX, GUARDS, SLOT_BITS, WINDOW_BITS, isChunk, isCovered, windowEntry, windowPos,
@@ -175,7 +175,7 @@ export function checkHeap(): u32 {
   }
   // I18
   if (CACHING) {
-    if (cachedBlocks != st.cacheBlocks || cachedBytes != <usize>st.cacheBytes) return violated(18, stateAddr);
+    if (cachedBlocks != cacheBlockCount() || cachedBytes != <usize>st.cacheBytes) return violated(18, stateAddr);
     const bad = checkCache(start, epilogue);
     if (bad != 0) return violated(18, bad);
   }
@@ -184,12 +184,10 @@ export function checkHeap(): u32 {
 
 /**
  * I18: each bin of the cache holds its count of used, flagged and keyed blocks of its size
- * (cache.ts), at most CACHE_CAP; the bins hold cacheBlocks in all. Returns 0, or the block or
- * state where they differ.
+ * (cache.ts), at most CACHE_CAP. Returns 0, or the block or state where they differ.
  */
 function checkCache(start: usize, epilogue: usize): usize {
   const stateAddr = changetype<usize>(ST());
-  let all: u32 = 0;
   for (let i: u32 = 0; i < CACHE_BINS; i++) {
     const size = (<usize>i + 2) << 3;
     let n: u32 = 0;
@@ -200,9 +198,8 @@ function checkCache(start: usize, epilogue: usize): usize {
       if ((HEADER(b) & (USED | CACHED)) != (USED | CACHED) || SIZE(b) != size || !cacheKeyed(b)) return b;
     }
     if (n != cacheCount(i)) return stateAddr;
-    all += n;
   }
-  return all == ST().cacheBlocks ? 0 : stateAddr;
+  return 0;
 }
 
 /**

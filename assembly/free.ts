@@ -26,7 +26,7 @@ export function releaseInternal(p: usize): void {
  * start record cleared and the block merged and listed. Returns whether there was any.
  */
 export function flushCache(): bool {
-  if (!CACHING || ST().cacheBlocks == 0) return false;
+  if (!CACHING || ST().cacheBytes == 0) return false;
   for (let i: u32 = 0; i < CACHE_BINS; i++) {
     if ((i & 3) == 0 && cacheCounts4(i) == 0) {   // four empty bins at once
       i += 3;

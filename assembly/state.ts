@@ -80,9 +80,10 @@ import { AL_MASK, DEBUG, FOREIGN, MINIMAL, WORD, Policy, Coalesce } from "./comm
   unmerged: u32;
   /** How many times the start table has moved (calloc uses it to tell whether a chunk it wrote was freed). */
   tableMoves: u32;
-  /** Blocks in the cache of small freed blocks (cache.ts). */
-  cacheBlocks: u32;
-  /** Their bytes, headers included (not in usedBytes). */
+  /**
+   * Bytes of the blocks in the cache of small freed blocks, headers included (not in usedBytes;
+   * their count is the sum of the bins' counts, cache.ts: cacheBlockCount).
+   */
   cacheBytes: u32;
   /** Blocks a bin may hold: CACHE_CAP, or 0 with the cache turned off (cache.ts). */
   cacheCap: u32;

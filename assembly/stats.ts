@@ -5,6 +5,7 @@ import { PAGE_BITS } from "./common";
 import { EPILOGUE_SIZE, PROLOGUE_SIZE } from "./block";
 import { largestFree } from "./check";
 import { HeapState, ST, gapBytes } from "./state";
+import { cacheBlockCount } from "./cache";
 
 /** The statistics, in index order. */
 export const enum Stat {
@@ -43,6 +44,8 @@ export const enum Stat {
 @inline const BYTES_CLEARED_: u64 = 0xF4;
 // @ts-ignore: decorator
 @inline const FOREIGN_BYTES_: u64 = 0xF5;
+// @ts-ignore: decorator
+@inline const CACHED_BLOCKS_: u64 = 0xF6;
 
 /** A state field's offset, as a byte of the field table. */
 // @ts-ignore: decorator
@@ -62,7 +65,7 @@ export const enum Stat {
     BYTES_CLEARED_ << 16 | at(offsetof<HeapState>("heapStart"), 3) | at(offsetof<HeapState>("guardBytes"), 4) |
     at(offsetof<HeapState>("allocSeq"), 5) | at(offsetof<HeapState>("quarantineCount"), 6) |
     at(offsetof<HeapState>("quarantineBytes"), 7);
-  const w2: u64 = FOREIGN_BYTES_ | at(offsetof<HeapState>("cacheBlocks"), 1) | at(offsetof<HeapState>("cacheBytes"), 2);
+  const w2: u64 = FOREIGN_BYTES_ | CACHED_BLOCKS_ << 8 | at(offsetof<HeapState>("cacheBytes"), 2);
   const w = i < 8 ? w0 : i < 16 ? w1 : w2;
   return <u32>(w >> ((<u64>i & 7) << 3)) & 0xFF;
 }
@@ -79,5 +82,6 @@ export function readStat(i: u32): f64 {
   if (f == <u32>FREE_BYTES_) return <f64>(extent - <u32>(PROLOGUE_SIZE + EPILOGUE_SIZE) - st.usedBytes - st.guardBytes - gapBytes());
   if (f == <u32>LARGEST_FREE_) return <f64>largestFree();
   if (f == <u32>FOREIGN_BYTES_) return <f64>gapBytes();
+  if (f == <u32>CACHED_BLOCKS_) return <f64>cacheBlockCount();
   return <f64>st.bytesCleared;
 }

@@ -5,16 +5,16 @@ import type { Heap } from "../src/index.js";
 import { CONFIGS, HEADER, LEFT_USED, PROLOGUE, USED, fill, freshHeap, header } from "./helpers.js";
 
 /**
- * The state area (assembly/state.ts) ends 4 bytes before the prologue: a 156-byte struct padded
- * to 160, the first start table (8 KiB), the segregated policy's 224 class heads and 8 bitmap
+ * The state area (assembly/state.ts) ends 4 bytes before the prologue: a 152-byte struct, the
+ * first start table (8 KiB), the segregated policy's 224 class heads and 8 bitmap
  * words, and the cache's 63 bin words and counts (320 bytes).
  */
-const STATE_SIZE = 9600;
+const STATE_SIZE = 9592;
 /** The first start table follows the struct: one byte (two nibbles) per 128 bytes of heap offset. */
 function tableByte(heap: Heap, block: number): number {
-  return stateAt(heap) + 160 + ((block - heap.stats().heapStart) >> 7);
+  return stateAt(heap) + 152 + ((block - heap.stats().heapStart) >> 7);
 }
-const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52, tableBlock: 84, table: 120, windows: 124, runNext: 152 };
+const F = { magic: 0, policy: 4, brk: 20, head: 28, rover: 36, usedBlocks: 52, tableBlock: 84, table: 120, windows: 124, runNext: 148 };
 
 function u32(heap: Heap): DataView {
   return new DataView(heap.memory.buffer);
