@@ -5,7 +5,7 @@ import { PAGE_BITS } from "./common";
 import { EPILOGUE_SIZE, PROLOGUE_SIZE } from "./block";
 import { largestFree } from "./check";
 import { HeapState, ST, gapBytes } from "./state";
-import { cacheBlockCount } from "./cache";
+import { CACHING, cacheBlockCount } from "./cache";
 
 /** The statistics, in index order. */
 export const enum Stat {
@@ -65,7 +65,9 @@ export const enum Stat {
     BYTES_CLEARED_ << 16 | at(offsetof<HeapState>("heapStart"), 3) | at(offsetof<HeapState>("guardBytes"), 4) |
     at(offsetof<HeapState>("allocSeq"), 5) | at(offsetof<HeapState>("quarantineCount"), 6) |
     at(offsetof<HeapState>("quarantineBytes"), 7);
-  const w2: u64 = FOREIGN_BYTES_ | CACHED_BLOCKS_ << 8 | at(offsetof<HeapState>("cacheBytes"), 2);
+  // (Without the cache both of its statistics read cacheBytes, which such a build never writes: 0.)
+  const w2: u64 = FOREIGN_BYTES_ | (CACHING ? CACHED_BLOCKS_ : <u64>offsetof<HeapState>("cacheBytes")) << 8 |
+    at(offsetof<HeapState>("cacheBytes"), 2);
   const w = i < 8 ? w0 : i < 16 ? w1 : w2;
   return <u32>(w >> ((<u64>i & 7) << 3)) & 0xFF;
 }
@@ -82,6 +84,6 @@ export function readStat(i: u32): f64 {
   if (f == <u32>FREE_BYTES_) return <f64>(extent - <u32>(PROLOGUE_SIZE + EPILOGUE_SIZE) - st.usedBytes - st.guardBytes - gapBytes());
   if (f == <u32>LARGEST_FREE_) return <f64>largestFree();
   if (f == <u32>FOREIGN_BYTES_) return <f64>gapBytes();
-  if (f == <u32>CACHED_BLOCKS_) return <f64>cacheBlockCount();
+  if (CACHING && f == <u32>CACHED_BLOCKS_) return <f64>cacheBlockCount();
   return <f64>st.bytesCleared;
 }
