@@ -26,8 +26,8 @@ export function inwasmInstance(module, name = "the module") {
 /**
  * Warns, once, when node was not started with --no-liftoff: a replay inside wasm is one call of a
  * long loop, and without the flag a module may run V8's baseline code (Liftoff) for a whole
- * process, 1.4-2x slower, when its tier-up to optimised code never gets its turn (the npm
- * scripts pass the flag; bench/RESULTS.md, 2026-11-30).
+ * process, 1.4-2x slower, most likely because its tier-up to optimised code never gets its turn
+ * (the npm scripts pass the flag; bench/RESULTS.md, 2026-11-30).
  */
 export function warnUnlessOptimised(script) {
   if (!process.execArgv.includes("--no-liftoff")) {

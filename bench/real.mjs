@@ -22,9 +22,9 @@
 // compiling thread takes the second core from the replay: both narrowed the spread of runs. It
 // also starts node --no-liftoff, so that every module's code is V8's optimised code from the start:
 // a replay inside wasm is one call of a long loop, and without the flag a module's replay could
-// run V8's baseline code (Liftoff) in every replay of a whole process, 1.4-2x slower, when its
-// tier-up never got its turn (seen for wasmalloc, TLSF and emmalloc alike; bench/RESULTS.md,
-// 2026-11-30).
+// run V8's baseline code (Liftoff) in every replay of a whole process, 1.4-2x slower, most
+// likely because its tier-up never got its turn (seen for wasmalloc's builds and emmalloc alike;
+// bench/RESULTS.md, 2026-11-30).
 //
 // Utilization is measured once, from JS (placement does not depend on the caller): peak live
 // payload ÷
