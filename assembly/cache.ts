@@ -31,7 +31,8 @@
 //
 // Invariant (I18): each bin holds at most CACHE_CAP used blocks of its size with the C flag and
 // the key word, each once, and no other block has both; the bins' count bytes are their counts,
-// and cacheBytes their bytes.
+// and cacheBytes their bytes. The word past the counts (CACHE_NONE) is 0: malloc reads it as the
+// bin of a request larger than CACHE_MAX.
 //
 // The number of cached blocks is kept in no state word: it is the sum of the count bytes
 // (cacheBlockCount), read only by the statistics and the checker. A running count written on
@@ -42,7 +43,7 @@
 import { DEBUG, MINIMAL } from "./common";
 import { CACHED, FLAGS_MASK, HEADER, SETHEADER, SIZE } from "./block";
 import { GUARDS } from "./starts";
-import { CACHE, CACHE_AREA, CACHE_BINS, ST } from "./state";
+import { CACHE, CACHE_AREA, CACHE_BINS, CACHE_NONE, ST } from "./state";
 
 /** Whether this build has the cache. */
 // @ts-ignore: decorator
@@ -92,8 +93,17 @@ import { CACHE, CACHE_AREA, CACHE_BINS, ST } from "./state";
  */
 // @ts-ignore: decorator
 @inline export function cachePop(size: usize): usize {
-  if (!CACHING || size > CACHE_MAX) return 0;
-  return binPop(BIN(size), COUNT(size));
+  if (!CACHING) return 0;
+  // A request larger than any bin's blocks reads the always-empty word past the counts, so that
+  // one test (a block or none) decides where a malloc goes rather than two: with sizes that
+  // change from call to call the test of the size alone was the branch mispredicted most
+  // (bench/RESULTS.md, 2026-11-30). (A select: no branch.)
+  const bin = select<usize>(CACHE() + CACHE_NONE, BIN(size), size > CACHE_MAX);
+  const b = <usize>load<u32>(bin);
+  if (b == 0) return 0;
+  store<u32>(bin, load<u32>(b, 4));
+  leave(b, COUNT(size));                    // (a block was there, so the size is a bin's)
+  return b;
 }
 
 /**
@@ -194,6 +204,8 @@ export function setCacheCap(on: bool): void {
   if (CACHING) ST().cacheCap = on ? CACHE_CAP : 0;
 }
 
+/** The always-empty bin word past the counts (cachePop), for the checker: 0 unless something overwrote it. */
+export function cacheNoneWord(): u32 { return CACHING ? load<u32>(CACHE() + CACHE_NONE) : 0; }
 /** Bin `i`'s first block, for the checker. */
 export function cacheBin(i: u32): usize { return CACHING ? <usize>load<u32>(CACHE() + (<usize>i << 2)) : 0; }
 /** Bin `i`'s count, for the checker. */

@@ -35,7 +35,8 @@
 //   I18 The cache of small freed blocks (cache.ts): each bin holds at most CACHE_CAP blocks,
 //       its count of them, each a used block of the bin's size with the C flag and its key
 //       word; the bins' counts add up to the cached blocks that the walk meets, and cacheBytes
-//       is their bytes (they are not in usedBytes). (I15 to I17 are the debug heap's: debug.ts.)
+//       is their bytes (they are not in usedBytes); the word past the counts, which malloc reads
+//       for a request larger than any bin's blocks, is 0. (I15 to I17 are the debug heap's: debug.ts.)
 
 import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, FOREIGN, PAGE_BITS, POLICY_COUNT } from "./common";
 import { classOf, segBit, segHead, segLargest } from "./fit/segregated";
@@ -44,7 +45,7 @@ import {
   SIZE, USED, block2mem,
 } from "./block";
 import { heapLimit } from "./brk";
-import { CACHE_CAP, CACHING, cacheBin, cacheBlockCount, cacheCount, cacheKeyed, cacheNext, isCached } from "./cache";
+import { CACHE_CAP, CACHING, cacheBin, cacheBlockCount, cacheCount, cacheKeyed, cacheNext, cacheNoneWord, isCached } from "./cache";
 import { QUARANTINED } from "./debug";
 import {
   CHUNK_PREFIX, GUARDS, SLOT_BITS, WINDOW_BITS, isChunk, isCovered, windowEntry, windowPos,
@@ -184,7 +185,8 @@ export function checkHeap(): u32 {
 
 /**
  * I18: each bin of the cache holds its count of used, flagged and keyed blocks of its size
- * (cache.ts), at most CACHE_CAP. Returns 0, or the block or state where they differ.
+ * (cache.ts), at most CACHE_CAP, and the always-empty bin word is 0. Returns 0, or the block or
+ * state where they differ.
  */
 function checkCache(start: usize, epilogue: usize): usize {
   const stateAddr = changetype<usize>(ST());
@@ -199,7 +201,7 @@ function checkCache(start: usize, epilogue: usize): usize {
     }
     if (n != cacheCount(i)) return stateAddr;
   }
-  return 0;
+  return cacheNoneWord() == 0 ? 0 : stateAddr;   // (malloc would take what it names as a cached block)
 }
 
 /**

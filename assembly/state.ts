@@ -179,13 +179,17 @@ export function setForeignBase(base: usize): void { foreignBase = base; }
 @inline export const CACHE_BINS: u32 = 63;
 /**
  * The cache's bins (cache.ts), in builds that have it: CACHE_BINS words with each bin's first
- * block, then CACHE_BINS bytes with its count (and 5 bytes of padding).
+ * block, then CACHE_BINS bytes with its count, then (at CACHE_NONE, aligned) a word that is always
+ * 0: the bin that malloc reads for a request the cache does not hold.
  */
 // @ts-ignore: decorator
 @inline export function CACHE(): usize { return GAPS() + (FOREIGN ? (2 + <usize>GAP_SLOTS) << 2 : 0); }
 /** Bytes of the cache's bins in the state. */
 // @ts-ignore: decorator
-@inline export const CACHE_AREA: usize = MINIMAL || DEBUG || ASC_FEATURE_THREADS ? 0 : ((<usize>CACHE_BINS * 5 + 7 + 4) & ~7);   // (keeps HEAP_START ≡ 4 mod 8)
+@inline export const CACHE_AREA: usize = MINIMAL || DEBUG || ASC_FEATURE_THREADS ? 0 : (((<usize>CACHE_BINS * 5 + 3) & ~3) + 4 + 7) & ~7;   // (keeps HEAP_START ≡ 4 mod 8)
+/** The offset in the cache's area of its always-empty bin word, past the counts (cache.ts, cachePop). */
+// @ts-ignore: decorator
+@inline export const CACHE_NONE: usize = (<usize>CACHE_BINS * 5 + 3) & ~3;
 /** Where the prologue goes: past the state, on an address ≡ 4 (mod 8). */
 // @ts-ignore: decorator
 @inline export function HEAP_START(): usize {

@@ -163,4 +163,22 @@ describe("the cache of small freed blocks", () => {
     new DataView(heap.memory.buffer).setUint32(a, a - HEADER, true);   // its bin link, to itself
     expect(heap.check()).toMatchObject({ invariant: 18 });
   });
+
+  it("malloc of a size no bin holds reads an always-empty bin word, which check() guards as I18", async () => {
+    const heap = await roomyHeap();
+    // The word lies at the end of the state's cache area, 8 bytes before the heap's start.
+    const word = heap.stats().heapStart - 8;
+    const view = () => new DataView(heap.memory.buffer);
+    const small = heap.malloc(508);          // a 512-byte block: the largest a bin holds
+    const large = heap.malloc(516);          // 520 bytes: none does
+    heap.free(small);
+    heap.free(large);
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 1, cachedBytes: 512 });
+    expect(view().getUint32(word, true)).toBe(0);
+    expect(heap.malloc(516)).toBe(large);    // from the free lists, not the cache
+    expect(heap.malloc(508)).toBe(small);    // from its bin
+    expect(heap.check()).toBeNull();
+    view().setUint32(word, large - HEADER, true);
+    expect(heap.check()).toMatchObject({ invariant: 18 });
+  });
 });
