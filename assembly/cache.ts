@@ -35,10 +35,9 @@
 // bin of a request larger than CACHE_MAX.
 //
 // The number of cached blocks is kept in no state word: it is the sum of the count bytes
-// (cacheBlockCount), read only by the statistics and the checker. A running count written on
-// every push and pop (as cacheBytes is) made the replays of awk-gsub inside wasm 1.2× slower,
-// and python-lru's 1.03× (bench/RESULTS.md, 2026-11-30): a store to the state on each of the
-// fastest calls.
+// (cacheBlockCount), read only by the statistics and the checker, so a push or a pop writes one
+// state word fewer (awk-gsub inside wasm 1.006–1.020× as fast without the running count, the
+// rest within the spread; bench/RESULTS.md, 2026-11-30).
 
 import { DEBUG, MINIMAL } from "./common";
 import { CACHED, FLAGS_MASK, HEADER, SETHEADER, SIZE } from "./block";

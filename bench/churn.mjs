@@ -19,7 +19,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { OP_ALLOC, OP_FREE } from "../dist/tools/trace.js";
 import { C_PEERS } from "./peers.mjs";
-import { inwasmInstance, warnUnlessOptimised, writeTrace } from "./inwasm-trace.mjs";
+import { timeReplay, warnUnlessOptimised } from "./inwasm-trace.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -85,17 +85,8 @@ const names = Object.keys(files);
 const peers = names.filter((n) => n !== "wasmalloc");
 const modules = {};
 for (const n of names) modules[n] = new WebAssembly.Module(readFileSync(files[n]));
-const collect = globalThis.gc ?? (() => {});
-
 /** One replay of `trace` in a fresh instance of `name`: milliseconds. */
-function time(name, trace) {
-  const { exports } = inwasmInstance(modules[name], name);
-  const args = writeTrace(exports, trace, name);
-  collect();
-  const t0 = performance.now();
-  exports.replay(...args);
-  return performance.now() - t0;
-}
+const time = (name, trace) => timeReplay(modules[name], trace, name);
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 console.log(`bench:churn, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${RUNS} runs of best-of-${BEST}, ${STEPS.toLocaleString("en-US")} steps, seed ${SEED}`);
@@ -114,5 +105,5 @@ for (const c of CASES) {
     ratios.push(Math.min(...peers.map((p) => run[p])) / run.wasmalloc);
   }
   const fmt = (x) => x.toFixed(2);
-  console.log(`| ${c.k}, ${c.lo}–${c.hi} B | ${trace.kinds.length.toLocaleString("en-US")} | ${names.map((n) => `${fmt(median(t[n]))} ms`).join(" | ")} | ${fmt(median(ratios))} (${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}) |`);
+  console.log(`| ${c.k}, ${c.lo}–${c.hi} B | ${trace.kinds.length.toLocaleString("en-US")} | ${names.map((n) => `${fmt(median(t[n]))} ms`).join(" | ")} | ${fmt(median(ratios))}× (${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}) |`);
 }

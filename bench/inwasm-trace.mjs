@@ -1,8 +1,8 @@
 // A trace laid out for a replay inside wasm, in the peers' convention (../shared/peers): `count`
 // triples of i32 (0 malloc, 1 free, 2 realloc; id; size) and one pointer slot per id, both in
-// memory from the module's own `alloc` export; also the traces' one loader and the modules' one
-// instance helper, and the warning for a node started without --no-liftoff. Used by bench/real.mjs,
-// ab.mjs, free-lines.mjs, wasm-ops.mjs and instructions.mjs.
+// memory from the module's own `alloc` export; also the traces' one loader, the modules' one
+// instance helper and timed replay, and the warning for a node started without --no-liftoff. Used
+// by bench/real.mjs, churn.mjs, ab.mjs, free-lines.mjs, wasm-ops.mjs and instructions.mjs.
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { OP_ALLOC, OP_FREE, parseTrace } from "../dist/tools/trace.js";
@@ -33,6 +33,18 @@ export function warnUnlessOptimised(script) {
   if (!process.execArgv.includes("--no-liftoff")) {
     console.error(`${script}: node was started without --no-liftoff, so a module's replay may run V8's baseline code throughout (use the npm script, or pass the flag)`);
   }
+}
+/**
+ * One replay of `trace` in a fresh instance of `module` (a collection first, when node has
+ * --expose-gc, so that none falls inside the timing): milliseconds.
+ */
+export function timeReplay(module, trace, name = "the module") {
+  const { exports } = inwasmInstance(module, name);
+  const args = writeTrace(exports, trace, name);
+  globalThis.gc?.();
+  const t0 = performance.now();
+  exports.replay(...args);
+  return performance.now() - t0;
 }
 /** The Malloc Lab suite's traces, parsed, with their names. */
 export function malloclabTraces() {

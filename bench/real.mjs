@@ -38,7 +38,7 @@ import os from "node:os";
 import { Worker } from "node:worker_threads";
 import { replay } from "../dist/tools/replay.js";
 import { C_PEERS, makeAllocator } from "./peers.mjs";
-import { MALLOCLAB, inwasmInstance, malloclabTraces, realTrace, warnUnlessOptimised, writeTrace } from "./inwasm-trace.mjs";
+import { MALLOCLAB, malloclabTraces, realTrace, timeReplay, warnUnlessOptimised } from "./inwasm-trace.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -83,12 +83,7 @@ for (const [name, file] of Object.entries(wasmFiles)) wasmModules[name] = await 
 
 /** One replay of `trace` inside a fresh instance of `name`'s module: milliseconds. */
 async function inWasm(name, trace) {
-  const { exports } = inwasmInstance(wasmModules[name], name);
-  const args = writeTrace(exports, trace, name);
-  collect();
-  const t0 = performance.now();
-  exports.replay(...args);
-  return performance.now() - t0;
+  return timeReplay(wasmModules[name], trace, name);
 }
 
 // ─── From JS ────────────────────────────────────────────────────────────────────────────────────
