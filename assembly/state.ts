@@ -184,12 +184,12 @@ export function setForeignBase(base: usize): void { foreignBase = base; }
  */
 // @ts-ignore: decorator
 @inline export function CACHE(): usize { return GAPS() + (FOREIGN ? (2 + <usize>GAP_SLOTS) << 2 : 0); }
-/** Bytes of the cache's bins in the state. */
-// @ts-ignore: decorator
-@inline export const CACHE_AREA: usize = MINIMAL || DEBUG || ASC_FEATURE_THREADS ? 0 : (((<usize>CACHE_BINS * 5 + 3) & ~3) + 4 + 7) & ~7;   // (keeps HEAP_START ≡ 4 mod 8)
 /** The offset in the cache's area of its always-empty bin word, past the counts (cache.ts, cachePop). */
 // @ts-ignore: decorator
 @inline export const CACHE_NONE: usize = (<usize>CACHE_BINS * 5 + 3) & ~3;
+/** Bytes of the cache's bins in the state. */
+// @ts-ignore: decorator
+@inline export const CACHE_AREA: usize = MINIMAL || DEBUG || ASC_FEATURE_THREADS ? 0 : (CACHE_NONE + 4 + 7) & ~7;   // (keeps HEAP_START ≡ 4 mod 8)
 /** Where the prologue goes: past the state, on an address ≡ 4 (mod 8). */
 // @ts-ignore: decorator
 @inline export function HEAP_START(): usize {
