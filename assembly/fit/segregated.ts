@@ -12,7 +12,7 @@
 // PREV(NEXT(b)) == b; a class's bit is set exactly when its list is not empty.
 
 import {
-  HEADER, LEFT_USED, MIN_BLOCK, NEXT, PREV, SETFOOTER, SETHEADER, SETLEFTUSED, SETNEXT, SETPREV, SIZE, USED,
+  HEADER, LEFT_USED, MIN_BLOCK, NEXT, NEXT_OFFSET, PREV, PREV_OFFSET, SETFOOTER, SETHEADER, SETLEFTUSED, SETNEXT, SETPREV, SIZE, USED,
 } from "../block";
 import { AL_MASK, MINIMAL } from "../common";
 import { SEG_CLASSES, SEG_HEADS, SEG_MAP, SEG_MAP_BYTES, ST } from "../state";
@@ -32,10 +32,21 @@ function classOfCall(size: usize): u32 { return classOfInline(size); }
 
 // @ts-ignore: decorator
 @inline function classOfInline(size: usize): u32 {
-  if (size < 256) return <u32>(size >> 3);
-  const fl = <u32>(31 - clz<u32>(<u32>size));
-  return 32 + ((fl - 8) << 3) + ((<u32>size >> (fl - 3)) & 7);
+  // Both formulas, then a select, not a branch: with sizes on both sides of 256 from call to call,
+  // the branch was mispredicted often. Below 256 the second is garbage, never used (the | 255
+  // keeps its shift in range); from 256 up the | 255 leaves the top bit alone.
+  const fl = <u32>(31 - clz<u32>(<u32>size | 255));
+  return select<u32>(<u32>(size >> 3), 32 + ((fl - 8) << 3) + ((<u32>size >> (fl - 3)) & 7), size < 256);
 }
+
+/**
+ * A fake block whose PREV word is the word of padding after the bitmap: the list updates store
+ * a PREV there, rather than test whether the block they would store it in exists. Nothing reads
+ * that word. (A branch on a neighbour's presence was mispredicted a third of the time with
+ * blocks of many sizes; bench/RESULTS.md, 2026-11-30.)
+ */
+// @ts-ignore: decorator
+@inline function SINK(): usize { return SEG_MAP() + SEG_MAP_BYTES - 4 - PREV_OFFSET; }
 
 // @ts-ignore: decorator
 @inline function HEAD(c: u32): usize { return <usize>load<u32>(SEG_HEADS() + (<usize>c << 2)); }
@@ -49,7 +60,7 @@ function classOfCall(size: usize): u32 { return classOfInline(size); }
   const head = HEAD(c);
   SETNEXT(b, head);
   SETPREV(b, 0);
-  if (head != 0) SETPREV(head, b);
+  SETPREV(select<usize>(head, SINK(), head != 0), b);   // the old head's PREV, or the sink
   SETHEAD(c, b);
   const word = SEG_MAP() + (<usize>(c >> 5) << 2);
   store<u32>(word, load<u32>(word) | (<u32>1 << (c & 31)));
@@ -62,15 +73,14 @@ function classOfCall(size: usize): u32 { return classOfInline(size); }
   const c = classOf(SIZE(b));
   const n = NEXT(b);
   const p = PREV(b);
-  const st = ST();
-  if (p != 0) SETNEXT(p, n);
-  else SETHEAD(c, n);
-  if (n != 0) SETPREV(n, p);
-  if (HEAD(c) == 0) {
-    const word = SEG_MAP() + (<usize>(c >> 5) << 2);
-    store<u32>(word, load<u32>(word) & ~(<u32>1 << (c & 31)));
-  }
-  st.freeBlocks -= 1;
+  // p's NEXT or the class's head, then n's PREV or the sink; the class's bit goes when b was
+  // its only block (no neighbour either side). Stores to chosen addresses, not branches: with
+  // blocks of many sizes, which case holds changes from call to call (see SINK).
+  store<u32>(select<usize>(p + NEXT_OFFSET, SEG_HEADS() + (<usize>c << 2), p != 0), <u32>n);
+  SETPREV(select<usize>(n, SINK(), n != 0), p);
+  const word = SEG_MAP() + (<usize>(c >> 5) << 2);
+  store<u32>(word, load<u32>(word) & ~(<u32>((p | n) == 0) << (c & 31)));
+  ST().freeBlocks -= 1;
 }
 
 /**
@@ -96,7 +106,7 @@ function classOfCall(size: usize): u32 { return classOfInline(size); }
   SETNEXT(b, n);
   SETPREV(b, 0);
   SETHEAD(classOf(SIZE(old)), b);
-  if (n != 0) SETPREV(n, b);
+  SETPREV(select<usize>(n, SINK(), n != 0), b);
 }
 
 /** Whether the free block `b` is the head of its class list (a head has no previous block). */
