@@ -8,13 +8,14 @@
 //   npm run bench:ab -- a.wasm b.wasm --stretch awk-gsub,python-ast:0.8:1,malloclab --runs 41
 //
 // A stretch is trace[:from[:to]], fractions of its operations (the operations before `from` are
-// replayed untimed); `malloclab` is bench:real's Malloc Lab suite (the eleven -bal traces). Modules
-// take bench:real's inside-wasm convention (alloc, replay, memory). One untimed run with each
+// replayed untimed); `malloclab` is bench:real's Malloc Lab suite (the eleven -bal traces), and a
+// name ending in .rep a trace file of your own (`--stretch /tmp/mine.rep:0.5:1`). Modules take bench:real's inside-wasm convention (alloc, replay, memory). One untimed run with each
 // module comes first, so that the engine has optimised their code. Needs ../shared; the npm
 // script builds first.
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { parseTrace } from "../dist/tools/trace.js";
 import { RECORD_BYTES, inwasmInstance, malloclabTraces, realTrace, warnUnlessOptimised, writeTrace } from "./inwasm-trace.mjs";
 
 warnUnlessOptimised("bench:ab");
@@ -50,7 +51,8 @@ for (const stretch of values.stretch.split(",")) {
   const [trace, fromText = "0", toText = "1"] = stretch.split(":");
   const from = Number(fromText), to = Number(toText);
   if (!(from >= 0 && from < to && to <= 1)) throw new Error(`${stretch}: from and to must satisfy 0 <= from < to <= 1`);
-  const traces = trace === "malloclab" ? malloclabTraces().map((t) => t.trace) : [realTrace(trace)];
+  const traces = trace === "malloclab" ? malloclabTraces().map((t) => t.trace)
+    : trace.endsWith(".rep") ? [parseTrace(readFileSync(trace, "utf8"))] : [realTrace(trace)];
   for (let k = 0; k < mods.length; k++) timed(k, traces, from, to);   // the warm-up
   const times = mods.map(() => []);
   for (let r = 0; r < runs; r++) {
