@@ -9,9 +9,10 @@
 //
 // A stretch is trace[:from[:to]], fractions of its operations (the operations before `from` are
 // replayed untimed); `malloclab` is bench:real's Malloc Lab suite (the eleven -bal traces), and a
-// name ending in .rep a trace file of your own (`--stretch /tmp/mine.rep:0.5:1`). Modules take bench:real's inside-wasm convention (alloc, replay, memory). One untimed run with each
-// module comes first, so that the engine has optimised their code. Needs ../shared; the npm
-// script builds first.
+// name ending in .rep a trace file of your own (`--stretch /tmp/mine.rep:0.5:1`). Modules take
+// bench:real's inside-wasm convention (alloc, replay, memory). One untimed run with each module
+// comes first, so that the engine has optimised their code. Needs ../shared; the npm script
+// builds first.
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
