@@ -25,14 +25,24 @@
 //     bytes.)
 //
 //   bin i (block size 16 + 8 i):  head ─▶ [hdr|C][next][b ^ KEY]... ─▶ [hdr|C][0][...]
+//   the victim:                   word ─▶ [hdr|C][0][b ^ KEY]    (one block, 520 to 4,104 bytes)
+//
+// The victim is a cache of one for the blocks above the bins' sizes, up to VICTIM_MAX: free
+// puts such a block there and frees for real the one it displaces, and malloc takes it for a
+// request of exactly its size. Programs free and malloc buffers of one size in turn (awk's
+// 1,024-byte buffers between its strings: awk-gsub); the victim serves those without a merge
+// and a split, and holds at most one block, so it never holds much memory idle (bins of every
+// size up to 1,032 bytes held blocks of sizes that did not come back, and emptying them before
+// the heap could grow cost synthetic churn 20%; bench/RESULTS.md, 2026-11-30). It is bin number
+// CACHE_BINS for the counts, the checker and the flush.
 //
 // The cache is in the release and foreign builds. The debug heap has its quarantine instead, the
 // shared build its per-worker caches (shared.ts), and the minimal build is made for size.
 //
 // Invariant (I18): each bin holds at most CACHE_CAP used blocks of its size with the C flag and
-// the key word, each once, and no other block has both; the bins' count bytes are their counts,
-// and cacheBytes their bytes. The word past the counts (CACHE_NONE) is 0: malloc reads it as the
-// bin of a request larger than CACHE_MAX.
+// the key word, each once, and no other block has both; the victim word is 0 or names one such
+// block of CACHE_MAX + 8 to VICTIM_MAX bytes, whose link word is 0; the count bytes are the bins'
+// and the victim's counts, and cacheBytes their bytes.
 //
 // The number of cached blocks is kept in no state word: it is the sum of the count bytes
 // (cacheBlockCount), read only by the statistics and the checker, so a push or a pop writes one
@@ -42,7 +52,7 @@
 import { DEBUG, MINIMAL } from "./common";
 import { CACHED, FLAGS_MASK, HEADER, SETHEADER, SIZE } from "./block";
 import { GUARDS } from "./starts";
-import { CACHE, CACHE_AREA, CACHE_BINS, CACHE_NONE, ST } from "./state";
+import { CACHE, CACHE_AREA, CACHE_BINS, CACHE_VICTIM, ST } from "./state";
 
 /** Whether this build has the cache. */
 // @ts-ignore: decorator
@@ -53,6 +63,9 @@ import { CACHE, CACHE_AREA, CACHE_BINS, CACHE_NONE, ST } from "./state";
 /** Blocks a bin holds at most. */
 // @ts-ignore: decorator
 @inline export const CACHE_CAP: u32 = 8;
+/** The largest block size the victim holds: a request of 4 KiB. */
+// @ts-ignore: decorator
+@inline export const VICTIM_MAX: usize = 4096 + 8;
 /** Xored with a cached block's address in its second payload word. */
 // @ts-ignore: decorator
 @inline const CACHE_KEY: u32 = 0x9E3779B9;
@@ -63,27 +76,56 @@ import { CACHE, CACHE_AREA, CACHE_BINS, CACHE_NONE, ST } from "./state";
 /** The count byte of that bin. */
 // @ts-ignore: decorator
 @inline function COUNT(size: usize): usize { return CACHE() + (<usize>CACHE_BINS << 2) + (size >> 3) - 2; }
+/** The victim word. */
+// @ts-ignore: decorator
+@inline function VICTIM(): usize { return CACHE() + CACHE_VICTIM; }
+/** The victim's count byte (bin CACHE_BINS's), after the bins'. */
+// @ts-ignore: decorator
+@inline function VICTIM_COUNT(): usize { return CACHE() + (<usize>CACHE_BINS << 2) + <usize>CACHE_BINS; }
+/** Bin `i`'s word, the victim's for i == CACHE_BINS. */
+// @ts-ignore: decorator
+@inline function BINWORD(i: u32): usize { return i == CACHE_BINS ? VICTIM() : CACHE() + (<usize>i << 2); }
 
 /**
- * free's fast path: puts the used block `b` of `size` bytes (its header `h`) in its bin, when
- * it is small enough and the bin has room. Returns whether it did. The caller has checked the
- * pointer and takes the block out of the used statistics.
+ * free's fast path: puts the used block `b` of `size` bytes (its header `h`) in the cache, when
+ * its bin has room or it is the victim's size. Returns the block that the caller must now free
+ * for real: `b` when it stays out, the victim it displaced, or 0. The caller has checked the
+ * pointer and takes `b` out of the used statistics.
  */
 // @ts-ignore: decorator
-@inline export function cachePush(b: usize, size: usize, h: u32): bool {
-  if (!CACHING || size > CACHE_MAX) return false;
+@inline export function cachePut(b: usize, size: usize, h: u32): usize {
+  if (!CACHING) return b;
+  const st = ST();
+  if (size > CACHE_MAX) {
+    if (size > VICTIM_MAX || st.cacheCap == 0) return b;
+    const at = VICTIM();
+    const old = <usize>load<u32>(at);
+    store<u8>(VICTIM_COUNT(), 1);
+    enter(b, h, at, 0);
+    if (old != 0) {
+      const oh = HEADER(old);
+      SETHEADER(old, oh & ~CACHED);
+      st.cacheBytes -= oh & ~FLAGS_MASK;
+    }
+    return old;
+  }
   const ca = COUNT(size);
   const n = <u32>load<u8>(ca);
-  const st = ST();
-  if (n >= st.cacheCap || st.cacheBytes + <u32>size > ((st.brk - st.heapStart) >> 6)) return false;
+  if (n >= st.cacheCap || st.cacheBytes + <u32>size > ((st.brk - st.heapStart) >> 6)) return b;
   store<u8>(ca, <u8>(n + 1));
   const bin = BIN(size);
-  store<u32>(b, load<u32>(bin), 4);
+  enter(b, h, bin, <usize>load<u32>(bin));
+  return 0;
+}
+
+/** The steps that put the block `b` (header `h`) first in the bin word at `bin`, before `next`. */
+// @ts-ignore: decorator
+@inline function enter(b: usize, h: u32, bin: usize, next: usize): void {
+  store<u32>(b, <u32>next, 4);
   store<u32>(b, <u32>b ^ CACHE_KEY, 8);
   store<u32>(bin, <u32>b);
   SETHEADER(b, h | CACHED);
-  st.cacheBytes += <u32>size;
-  return true;
+  ST().cacheBytes += (h & ~FLAGS_MASK);
 }
 
 /**
@@ -93,15 +135,24 @@ import { CACHE, CACHE_AREA, CACHE_BINS, CACHE_NONE, ST } from "./state";
 // @ts-ignore: decorator
 @inline export function cachePop(size: usize): usize {
   if (!CACHING) return 0;
-  // A request larger than any bin's blocks reads the always-empty word past the counts, so that
-  // one test (a block or none) decides where a malloc goes rather than two: with sizes that
+  // A request larger than any bin's blocks reads the victim word, so that one test (a block or
+  // none) decides where a malloc goes rather than a test of the size first: with sizes that
   // change from call to call the test of the size alone was the branch mispredicted most
-  // (bench/RESULTS.md, 2026-11-30). (A select: no branch.)
-  const bin = select<usize>(CACHE() + CACHE_NONE, BIN(size), size > CACHE_MAX);
+  // (bench/RESULTS.md, 2026-11-30). (A select: no branch.) A bin's blocks are all of its size;
+  // the victim may be of another. (Testing the victim only after a miss kept a bin's path 1.5
+  // operations shorter, but cost awk-gsub 8%: its branch on the size came back.)
+  const large = size > CACHE_MAX;
+  const bin = select<usize>(VICTIM(), BIN(size), large);
   const b = <usize>load<u32>(bin);
   if (b == 0) return 0;
+  if (large) {
+    if (SIZE(b) != size) return 0;
+    store<u32>(bin, 0);
+    leave(b, VICTIM_COUNT());
+    return b;
+  }
   store<u32>(bin, load<u32>(b, 4));
-  leave(b, COUNT(size));                    // (a block was there, so the size is a bin's)
+  leave(b, COUNT(size));
   return b;
 }
 
@@ -138,6 +189,7 @@ import { CACHE, CACHE_AREA, CACHE_BINS, CACHE_NONE, ST } from "./state";
  */
 export function isCached(b: usize): bool {
   if (!CACHING) return false;
+  if (b == <usize>load<u32>(VICTIM())) return true;
   const size = SIZE(b);
   if (size > CACHE_MAX || load<u32>(b, 8) != (<u32>b ^ CACHE_KEY)) return false;
   let steps = CACHE_CAP;
@@ -148,13 +200,13 @@ export function isCached(b: usize): bool {
 }
 
 /**
- * Takes the first block out of bin `i` (below CACHE_BINS) for good: it loses its C flag and is a
+ * Takes the first block out of bin `i` (up to CACHE_BINS, the victim) for good: it loses its C flag and is a
  * plain used block again, out of the used statistics, which the caller frees for real (free.ts,
  * flushCache). 0 when the bin is empty.
  */
 export function cacheTake(i: u32): usize {
   if (!CACHING) return 0;
-  return binPop(CACHE() + (<usize>i << 2), CACHE() + (<usize>CACHE_BINS << 2) + i);
+  return binPop(BINWORD(i), CACHE() + (<usize>CACHE_BINS << 2) + i);
 }
 
 /**
@@ -164,6 +216,11 @@ export function cacheTake(i: u32): usize {
  */
 export function cacheRemove(b: usize): void {
   const size = SIZE(b);
+  if (size > CACHE_MAX) {                   // the victim
+    store<u32>(VICTIM(), 0);
+    leave(b, VICTIM_COUNT());
+    return;
+  }
   let at = BIN(size);                       // the word that points at the next block to look at
   for (let x = <usize>load<u32>(at); x != 0; x = <usize>load<u32>(at)) {
     if (x == b) {
@@ -175,16 +232,19 @@ export function cacheRemove(b: usize): void {
   leave(b, COUNT(size));
 }
 
-/** The blocks in the cache: the sum of the bins' count bytes. */
+/** The blocks in the cache: the sum of the bins' and the victim's count bytes. */
 export function cacheBlockCount(): u32 {
   if (!CACHING) return 0;
   const counts = CACHE() + (<usize>CACHE_BINS << 2);
   let sum: u32 = 0;
-  for (let i: usize = 0; i < <usize>CACHE_BINS; i++) sum += <u32>load<u8>(counts + i);
+  for (let i: usize = 0; i <= <usize>CACHE_BINS; i++) sum += <u32>load<u8>(counts + i);
   return sum;
 }
 
-/** The counts of bins `i` to `i + 3` (`i` a multiple of 4) in one word: 0 when all four are empty. */
+/**
+ * The counts of bins `i` to `i + 3` (`i` a multiple of 4) in one word: 0 when all four are empty.
+ * (Bin CACHE_BINS, the victim, is among the last four.)
+ */
 export function cacheCounts4(i: u32): u32 {
   return load<u32>(CACHE() + (<usize>CACHE_BINS << 2) + i);
 }
@@ -203,10 +263,8 @@ export function setCacheCap(on: bool): void {
   if (CACHING) ST().cacheCap = on ? CACHE_CAP : 0;
 }
 
-/** The always-empty bin word past the counts (cachePop), for the checker: 0 unless something overwrote it. */
-export function cacheNoneWord(): u32 { return CACHING ? load<u32>(CACHE() + CACHE_NONE) : 0; }
-/** Bin `i`'s first block, for the checker. */
-export function cacheBin(i: u32): usize { return CACHING ? <usize>load<u32>(CACHE() + (<usize>i << 2)) : 0; }
+/** Bin `i`'s first block (the victim for i == CACHE_BINS), for the checker. */
+export function cacheBin(i: u32): usize { return CACHING ? <usize>load<u32>(BINWORD(i)) : 0; }
 /** Bin `i`'s count, for the checker. */
 export function cacheCount(i: u32): u32 { return CACHING ? <u32>load<u8>(CACHE() + (<usize>CACHE_BINS << 2) + i) : 0; }
 /** The block after `b` in its bin, for the checker. */

@@ -34,9 +34,9 @@
 //       place started no new block, and a free block needs no cover.)
 //   I18 The cache of small freed blocks (cache.ts): each bin holds at most CACHE_CAP blocks,
 //       its count of them, each a used block of the bin's size with the C flag and its key
-//       word; the bins' counts add up to the cached blocks that the walk meets, and cacheBytes
-//       is their bytes (they are not in usedBytes); the word past the counts, which malloc reads
-//       for a request larger than any bin's blocks, is 0. (I15 to I17 are the debug heap's: debug.ts.)
+//       word; the victim word names at most one such block, of CACHE_MAX + 8 to VICTIM_MAX
+//       bytes, with its count; the counts add up to the cached blocks that the walk meets, and
+//       cacheBytes is their bytes (they are not in usedBytes). (I15 to I17 are the debug heap's: debug.ts.)
 
 import { AL_MASK, Coalesce, COALESCE_COUNT, DEBUG, FOREIGN, PAGE_BITS, POLICY_COUNT } from "./common";
 import { classOf, segBit, segHead, segLargest } from "./fit/segregated";
@@ -45,7 +45,7 @@ import {
   SIZE, USED, block2mem,
 } from "./block";
 import { heapLimit } from "./brk";
-import { CACHE_CAP, CACHING, cacheBin, cacheBlockCount, cacheCount, cacheKeyed, cacheNext, cacheNoneWord, isCached } from "./cache";
+import { CACHE_CAP, CACHE_MAX, CACHING, VICTIM_MAX, cacheBin, cacheBlockCount, cacheCount, cacheKeyed, cacheNext, isCached } from "./cache";
 import { QUARANTINED } from "./debug";
 import {
   CHUNK_PREFIX, GUARDS, SLOT_BITS, WINDOW_BITS, isChunk, isCovered, windowEntry, windowPos,
@@ -190,18 +190,20 @@ export function checkHeap(): u32 {
  */
 function checkCache(start: usize, epilogue: usize): usize {
   const stateAddr = changetype<usize>(ST());
-  for (let i: u32 = 0; i < CACHE_BINS; i++) {
+  for (let i: u32 = 0; i <= CACHE_BINS; i++) {   // (bin CACHE_BINS is the victim: one block, of any size it holds)
+    const victim = i == CACHE_BINS;
     const size = (<usize>i + 2) << 3;
     let n: u32 = 0;
     for (let b = cacheBin(i); b != 0; b = cacheNext(b)) {
       n += 1;
-      if (n > CACHE_CAP) return stateAddr;  // (also ends a cycle)
+      if (n > (victim ? 1 : CACHE_CAP)) return stateAddr;   // (also ends a cycle)
       if (b < start + PROLOGUE_SIZE || b > epilogue - MIN_BLOCK || (b & AL_MASK) != 4) return b;
-      if ((HEADER(b) & (USED | CACHED)) != (USED | CACHED) || SIZE(b) != size || !cacheKeyed(b)) return b;
+      const fits = victim ? SIZE(b) > CACHE_MAX && SIZE(b) <= VICTIM_MAX : SIZE(b) == size;
+      if ((HEADER(b) & (USED | CACHED)) != (USED | CACHED) || !fits || !cacheKeyed(b)) return b;
     }
     if (n != cacheCount(i)) return stateAddr;
   }
-  return cacheNoneWord() == 0 ? 0 : stateAddr;   // (malloc would take what it names as a cached block)
+  return 0;
 }
 
 /**

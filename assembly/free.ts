@@ -4,8 +4,8 @@
 import { AL_MASK, ErrorCode, MINIMAL } from "./common";
 import { FLAGS_MASK, HEADER, INTERNAL, SETHEADER, SIZE, USED, mem2block } from "./block";
 import { releaseSeg, retire } from "./coalesce";
-import { CLEARFIRST, GUARDS, STARTKIND } from "./starts";
-import { CACHING, cacheCounts4, cachePush, cacheTake } from "./cache";
+import { CLEARSTART, GUARDS, STARTKIND } from "./starts";
+import { CACHING, cacheCounts4, cachePut, cacheTake } from "./cache";
 import { ST, CACHE_BINS } from "./state";
 import { checkPointer } from "./guard";
 import { ensureHeap } from "./setup";
@@ -27,7 +27,7 @@ export function releaseInternal(p: usize): void {
  */
 export function flushCache(): bool {
   if (!CACHING || ST().cacheBytes == 0) return false;
-  for (let i: u32 = 0; i < CACHE_BINS; i++) {
+  for (let i: u32 = 0; i <= CACHE_BINS; i++) {   // (bin CACHE_BINS is the victim)
     if ((i & 3) == 0 && cacheCounts4(i) == 0) {   // four empty bins at once
       i += 3;
       continue;
@@ -55,9 +55,13 @@ export function deallocate(ptr: usize): u32 {
       const size = <usize>(h & ~FLAGS_MASK);
       st.usedBytes -= <u32>size;
       st.usedBlocks -= 1;
-      if (!cachePush(b, size, h)) {           // (a cached block stays recorded in the table)
-        if (kind == 2) CLEARFIRST(b);
-        releaseSeg(b);
+      // The block to free for real: b, the victim b displaced, or none (a cached block stays
+      // recorded in the table). Its start record goes first (for b, the look-up above has read
+      // the same table byte; one path for both takes no branch on which it is).
+      const x = cachePut(b, size, h);
+      if (x != 0) {
+        CLEARSTART(x);
+        releaseSeg(x);
       }
       if (CACHING && st.usedBlocks == 0) flushCache();   // an emptied heap is one free block again
       return ErrorCode.OK;

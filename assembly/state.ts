@@ -179,17 +179,18 @@ export function setForeignBase(base: usize): void { foreignBase = base; }
 @inline export const CACHE_BINS: u32 = 63;
 /**
  * The cache's bins (cache.ts), in builds that have it: CACHE_BINS words with each bin's first
- * block, then CACHE_BINS bytes with its count, then (at CACHE_NONE, aligned) a word that is always
- * 0: the bin that malloc reads for a request the cache does not hold.
+ * block, then CACHE_BINS + 1 bytes with their counts (the last one the victim's), then (at
+ * CACHE_VICTIM, aligned) the victim word: the last freed block larger than the bins' and of at
+ * most VICTIM_MAX bytes, or 0. malloc reads it for every request larger than the bins'.
  */
 // @ts-ignore: decorator
 @inline export function CACHE(): usize { return GAPS() + (FOREIGN ? (2 + <usize>GAP_SLOTS) << 2 : 0); }
-/** The offset in the cache's area of its always-empty bin word, past the counts (cache.ts, cachePop). */
+/** The offset in the cache's area of the victim word, past the counts (cache.ts). */
 // @ts-ignore: decorator
-@inline export const CACHE_NONE: usize = (<usize>CACHE_BINS * 5 + 3) & ~3;
+@inline export const CACHE_VICTIM: usize = (<usize>CACHE_BINS * 5 + 1 + 3) & ~3;
 /** Bytes of the cache's bins in the state. */
 // @ts-ignore: decorator
-@inline export const CACHE_AREA: usize = MINIMAL || DEBUG || ASC_FEATURE_THREADS ? 0 : (CACHE_NONE + 4 + 7) & ~7;   // (keeps HEAP_START ≡ 4 mod 8)
+@inline export const CACHE_AREA: usize = MINIMAL || DEBUG || ASC_FEATURE_THREADS ? 0 : (CACHE_VICTIM + 4 + 7) & ~7;   // (keeps HEAP_START ≡ 4 mod 8)
 /** Where the prologue goes: past the state, on an address ≡ 4 (mod 8). */
 // @ts-ignore: decorator
 @inline export function HEAP_START(): usize {

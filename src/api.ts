@@ -57,8 +57,9 @@ export interface HeapOptions {
   /**
    * Keep a cache of small freed blocks. On a release heap with segregated fits and immediate
    * coalescing (the defaults), free puts a block of up to 512 bytes (header included) in a bin
-   * of its size, up to 8 a bin, and the next malloc of that size takes it back: no merge, no
-   * list work. The cached blocks are free to the user (`stats().cachedBlocks`, in `freeBytes`)
+   * of its size, up to 8 a bin, and the last freed block of 520 bytes to 4 KiB in a cache of one
+   * (the victim, whose previous block is then freed for real); the next malloc of that size takes
+   * it back: no merge, no list work. The cached blocks are free to the user (`stats().cachedBlocks`, in `freeBytes`)
    * and are merged before the heap grows, before a request fails and when the heap empties. On
    * a shared heap, a per-instance cache, so that most malloc/free pairs take no lock. Off: every
    * free merges at once, as the chapter's boundary-tag heap does. The debug heap has no cache.
@@ -130,8 +131,9 @@ export interface HeapStats {
    */
   foreignBytes: number;
   /**
-   * Freed small blocks (up to 512 bytes with the header) waiting in the cache that makes malloc
-   * and free of the same sizes cheap: segregated fits with immediate coalescing, release heap.
+   * Freed blocks (up to 512 bytes with the header, and one of up to 4 KiB) waiting in the cache
+   * that makes malloc and free of the same sizes cheap: segregated fits with immediate
+   * coalescing, release heap.
    * They are free to the user (not in usedBlocks, in freeBytes); the cache is emptied before the
    * heap grows or a request fails. 0 on other heaps.
    */

@@ -20,5 +20,5 @@ export const INVARIANTS: readonly string[] = [
   "I15: every live block's canaries are intact (debug heap)",
   "I16: every quarantined block still holds its freed fill (debug heap)",
   "I17: the quarantine lists exactly the quarantined blocks (debug heap)",
-  "I18: the cache of small freed blocks holds, in each bin, its count of flagged used blocks of the bin's size, as the statistics say",
+  "I18: the cache of small freed blocks holds, in each bin, its count of flagged used blocks of the bin's size, and in its victim at most one of 520 bytes to 4 KiB, as the statistics say",
 ];

@@ -120,11 +120,11 @@ describe("the cache of small freed blocks", () => {
     expect(heap.check()).toBeNull();
   });
 
-  it("holds blocks up to 512 bytes, at most 8 of a size", async () => {
+  it("holds blocks up to 512 bytes in its bins, at most 8 of a size", async () => {
     const heap = await roomyHeap();
     heap.malloc(8);
     const small = Array.from({ length: 10 }, () => heap.malloc(60));
-    const big = heap.malloc(600);
+    const big = heap.malloc(5000);           // (above the victim's 4 KiB too)
     heap.malloc(8);
     for (const p of small) heap.free(p);
     heap.free(big);
@@ -164,21 +164,125 @@ describe("the cache of small freed blocks", () => {
     expect(heap.check()).toMatchObject({ invariant: 18 });
   });
 
-  it("malloc of a size no bin holds reads an always-empty bin word, which check() guards as I18", async () => {
+  it("check() guards the victim word as I18", async () => {
     const heap = await roomyHeap();
     // The word lies at the end of the state's cache area, 8 bytes before the heap's start.
     const word = heap.stats().heapStart - 8;
     const view = () => new DataView(heap.memory.buffer);
     const small = heap.malloc(508);          // a 512-byte block: the largest a bin holds
-    const large = heap.malloc(516);          // 520 bytes: none does
+    const large = heap.malloc(516);          // 520 bytes: the victim's smallest
+    heap.malloc(8);
     heap.free(small);
     heap.free(large);
-    expect(heap.stats()).toMatchObject({ cachedBlocks: 1, cachedBytes: 512 });
-    expect(view().getUint32(word, true)).toBe(0);
-    expect(heap.malloc(516)).toBe(large);    // from the free lists, not the cache
-    expect(heap.malloc(508)).toBe(small);    // from its bin
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 2, cachedBytes: 1032 });
+    expect(view().getUint32(word, true)).toBe(large - HEADER);
     expect(heap.check()).toBeNull();
-    view().setUint32(word, large - HEADER, true);
+    view().setUint32(large, large - HEADER, true);   // its link word, which must be 0, to itself
     expect(heap.check()).toMatchObject({ invariant: 18 });
+    view().setUint32(large, 0, true);
+    // A word that names nothing leaves the block marked cached but in no bin: the walk counts it
+    // as used, and the statistics disagree (I11, which the checker tests before I18).
+    view().setUint32(word, 0, true);
+    expect(heap.check()).toMatchObject({ invariant: 11 });
+    view().setUint32(word, large - HEADER, true);
+    expect(heap.check()).toBeNull();
+    expect(heap.malloc(516)).toBe(large);    // from the victim
+    expect(heap.malloc(508)).toBe(small);    // from its bin
+    expect(view().getUint32(word, true)).toBe(0);
+    expect(heap.check()).toBeNull();
+  });
+});
+
+describe("the victim: the last freed block of 520 bytes to 4 KiB", () => {
+  it("gives a freed 1 KiB block back to the next malloc of its size, and no other", async () => {
+    const heap = await roomyHeap();
+    heap.malloc(8);
+    const a = heap.malloc(1024);
+    heap.malloc(8);
+    heap.free(a);
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 1, cachedBytes: 1032 });
+    expect(heap.blocks().find((x) => x.address + HEADER === a)?.kind).toBe("cached");
+    const other = heap.malloc(1000);         // a 1,008-byte block: not the victim's size
+    expect(other).not.toBe(a);
+    expect(heap.stats().cachedBlocks).toBe(1);
+    expect(heap.malloc(1024)).toBe(a);       // no merge, no split: the same block
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 0, cachedBytes: 0 });
+    expect(heap.check()).toBeNull();
+  });
+
+  it("holds one block: the next one freed displaces it, which is merged and listed", async () => {
+    const heap = await roomyHeap();
+    heap.malloc(8);
+    const a = heap.malloc(700);
+    const b = heap.malloc(900);
+    heap.malloc(8);
+    heap.free(a);
+    const freeBefore = heap.stats().freeBlocks;
+    heap.free(b);                            // b is held, a is freed for real (and merges with nothing used)
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 1, cachedBytes: 904, freeBlocks: freeBefore + 1 });
+    expect(heap.blocks().find((x) => x.address + HEADER === a)?.kind).toBe("free");
+    expect(heap.blocks().find((x) => x.address + HEADER === b)?.kind).toBe("cached");
+    expect(heap.check()).toBeNull();
+  });
+
+  it("never holds a block above 4 KiB", async () => {
+    const heap = await roomyHeap();
+    heap.malloc(8);
+    const a = heap.malloc(4096);             // a 4,104-byte block: the largest the victim holds
+    const b = heap.malloc(4101);             // 4,112 bytes
+    heap.malloc(8);
+    heap.free(b);
+    expect(heap.stats().cachedBlocks).toBe(0);
+    heap.free(a);
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 1, cachedBytes: 4104 });
+    expect(heap.check()).toBeNull();
+  });
+
+  it("refuses a second free of the victim as a double free, and realloc and usableSize of it", async () => {
+    const heap = await roomyHeap();
+    heap.malloc(8);
+    const a = heap.malloc(2000);
+    heap.malloc(8);
+    heap.free(a);
+    const before = heap.stats();
+    expect(() => heap.free(a)).toThrow(expect.objectContaining({ code: "double-free" }));
+    expect(() => heap.usableSize(a)).toThrow(expect.objectContaining({ code: "double-free" }));
+    expect(() => heap.realloc(a, 10)).toThrow(expect.objectContaining({ code: "double-free" }));
+    for (let p = a - 12; p < a + 2000; p += 4) if (p !== a) expect(() => heap.free(p)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+    expect(heap.stats()).toEqual(before);
+    expect(heap.check()).toBeNull();
+  });
+
+  it("realloc grows a block into the victim beside it", async () => {
+    const heap = await roomyHeap();
+    heap.malloc(8);
+    const a = heap.malloc(40);
+    const b = heap.malloc(1500);
+    heap.malloc(8);
+    heap.free(b);
+    expect(heap.stats().cachedBlocks).toBe(1);
+    expect(heap.realloc(a, 1000)).toBe(a);   // the victim is freed for real and a grows over it
+    expect(heap.stats()).toMatchObject({ cachedBlocks: 0, cachedBytes: 0 });
+    expect(heap.check()).toBeNull();
+  });
+
+  it("is emptied with the bins before the heap grows, and is off with cache: false", async () => {
+    const heap = await createHeap();
+    const a = heap.malloc(3000);
+    heap.free(a);
+    expect(heap.stats().usedBlocks).toBe(0);
+    expect(heap.stats().cachedBlocks).toBe(0);   // (the last used block freed: one free block)
+    const keep = heap.malloc(8);
+    const b = heap.malloc(3000);
+    heap.malloc(8);
+    heap.free(b);
+    const { extent } = heap.stats();
+    heap.malloc(3008);                       // no free block fits it but the victim, merged
+    expect(heap.stats().extent).toBe(extent);
+    heap.free(keep);
+    const off = await roomyHeap({ cache: false });
+    off.malloc(8);
+    off.free(off.malloc(1024));
+    expect(off.stats().cachedBlocks).toBe(0);
   });
 });

@@ -238,10 +238,10 @@ describe("check() reports each invariant by number", () => {
 describe("free's touch hint (the state's runNext: coalesce.ts, touchRisingRun)", () => {
   it("is safe with any value: a run freed from the bottom up, the hint overwritten before every free, leaves a sound heap", async () => {
     for (const hint of ["zero", "eight", "near 4 GiB", "the epilogue", "the block freed"]) {
-      // Blocks larger than the cache's, so every free merges; freed in address order, each after
-      // the first merges with its free left neighbour, the case that reads the hint.
+      // Blocks larger than the cache's (its victim's too), so every free merges; freed in address
+      // order, each after the first merges with its free left neighbour, the case that reads the hint.
       const { heap } = await freshHeap();
-      const ptrs = Array.from({ length: 64 }, (_, i) => heap.malloc(600 + 8 * (i % 5))).sort((x, y) => x - y);
+      const ptrs = Array.from({ length: 64 }, (_, i) => heap.malloc(4200 + 8 * (i % 5))).sort((x, y) => x - y);
       const sizes = ptrs.map((p) => header(heap, p) & ~7);   // (read before any free merges them)
       const adjacent = (k: number): boolean => k + 1 < ptrs.length && ptrs[k] + sizes[k] === ptrs[k + 1];
       let runs = 0;

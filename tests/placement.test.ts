@@ -128,7 +128,7 @@ describe("segregated fits", () => {
   it("splits a block at its high end for a request no larger than the typical one, at its low end for a larger one", async () => {
     const { heap } = await freshHeap({ policy: "segregated" });
     for (let i = 0; i < 32; i++) heap.malloc(100);          // the typical request: a 104-byte block
-    const room = heap.malloc(4000);
+    const room = heap.malloc(5000);                         // (above what the cache holds: freed, it merges)
     heap.malloc(8);                                          // pins the room's right side
     heap.free(room);
     // Best fit in class: the smallest free block that holds the request.
