@@ -4,6 +4,7 @@
 //   npm run bench:real                        5 runs, both suites, inside wasm and from JS
 //   npm run bench:real -- --runs 9 --only inwasm --trace awk-gsub,python-lru
 //   npm run bench:real -- --only util          (utilization alone)
+//   npm run bench:real -- --only util --each   (and each Malloc Lab trace on a line of its own)
 //   npm run bench:real -- --only inwasm --variant build/bench/inwasm-unchecked.wasm
 //                         (adds a variant of the inside-wasm loop, not counted as a peer)
 //
@@ -50,6 +51,7 @@ const ONLY = opt("only", "both");
 const PICK = opt("trace", "");
 const VARIANT = opt("variant", "");
 const BEST = Number(opt("best", "3"));
+const EACH = args.includes("--each");
 const collect = globalThis.gc ?? (() => {});
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs takes a whole number of 1 or more, got ${opt("runs")}`);
 if (!["both", "inwasm", "js", "util"].includes(ONLY)) throw new Error(`--only takes inwasm, js, util or both, got ${ONLY}`);
@@ -179,7 +181,8 @@ const utilNames = Object.keys(JS_ALLOCATORS).filter((n) => n !== "js-pool");
 console.log("\n## Utilization: peak live payload ÷ span | extent | memory above the first payload\n");
 console.log(`| trace | ${utilNames.join(" | ")} | wasmalloc span − best peer span |`);
 console.log(`|---|${utilNames.map(() => "---").join("|")}|---:|`);
-for (const s of suites) {
+const utilSuites = EACH ? suites.flatMap((s) => (s.traces.length > 1 ? [s, ...s.traces.map((t) => ({ name: t.name, traces: [t] }))] : [s])) : suites;
+for (const s of utilSuites) {
   const per = {};
   for (const n of utilNames) {
     const u = { span: 0, extent: NaN, memory: 0 };
