@@ -200,9 +200,9 @@ export function isCached(b: usize): bool {
 }
 
 /**
- * Takes the first block out of bin `i` (up to CACHE_BINS, the victim) for good: it loses its C flag and is a
- * plain used block again, out of the used statistics, which the caller frees for real (free.ts,
- * flushCache). 0 when the bin is empty.
+ * Takes the first block out of bin `i` (up to CACHE_BINS, the victim) for good: it loses its C
+ * flag and is a plain used block again, out of the used statistics, which the caller frees for
+ * real (free.ts, flushCache). 0 when the bin is empty.
  */
 export function cacheTake(i: u32): usize {
   if (!CACHING) return 0;
@@ -243,7 +243,7 @@ export function cacheBlockCount(): u32 {
 
 /**
  * The counts of bins `i` to `i + 3` (`i` a multiple of 4) in one word: 0 when all four are empty.
- * (Bin CACHE_BINS, the victim, is among the last four.)
+ * (Bin CACHE_BINS, the victim, is the last of the last four: CACHE_BINS is 3 mod 4.)
  */
 export function cacheCounts4(i: u32): u32 {
   return load<u32>(CACHE() + (<usize>CACHE_BINS << 2) + i);

@@ -15,6 +15,21 @@ async function roomyHeap(options: Parameters<typeof createHeap>[0] = {}) {
   return heap;
 }
 
+/**
+ * Frees the cached block `a` (a payload of `n` bytes) again, and takes its usable size and
+ * reallocates it: each is refused as a double free; every other address in and around it is
+ * refused as an invalid pointer; the heap is as it was.
+ */
+function expectRefusedAsCached(heap: Heap, a: number, n: number): void {
+  const before = heap.stats();
+  expect(() => heap.free(a)).toThrow(expect.objectContaining({ code: "double-free" }));
+  expect(() => heap.usableSize(a)).toThrow(expect.objectContaining({ code: "double-free" }));
+  expect(() => heap.realloc(a, 2 * n)).toThrow(expect.objectContaining({ code: "double-free" }));
+  for (let p = a - 12; p < a + n; p += 4) if (p !== a) expect(() => heap.free(p)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
+  expect(heap.stats()).toEqual(before);
+  expect(heap.check()).toBeNull();
+}
+
 /** The header word of the block whose payload is p. */
 const headerOf = (heap: Heap, p: number) => new DataView(heap.memory.buffer).getUint32(p - HEADER, true);
 
@@ -40,13 +55,7 @@ describe("the cache of small freed blocks", () => {
     heap.malloc(8);
     const a = heap.malloc(100);
     heap.free(a);
-    const before = heap.stats();
-    expect(() => heap.free(a)).toThrow(expect.objectContaining({ code: "double-free" }));
-    expect(() => heap.usableSize(a)).toThrow(expect.objectContaining({ code: "double-free" }));
-    expect(() => heap.realloc(a, 200)).toThrow(expect.objectContaining({ code: "double-free" }));
-    for (let p = a - 12; p < a + 100; p += 4) if (p !== a) expect(() => heap.free(p)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
-    expect(heap.stats()).toEqual(before);
-    expect(heap.check()).toBeNull();
+    expectRefusedAsCached(heap, a, 100);
   });
 
   it("a cached block is never taken for a pool's handle", async () => {
@@ -244,13 +253,8 @@ describe("the victim: the last freed block of 520 bytes to 4 KiB", () => {
     const a = heap.malloc(2000);
     heap.malloc(8);
     heap.free(a);
-    const before = heap.stats();
-    expect(() => heap.free(a)).toThrow(expect.objectContaining({ code: "double-free" }));
-    expect(() => heap.usableSize(a)).toThrow(expect.objectContaining({ code: "double-free" }));
-    expect(() => heap.realloc(a, 10)).toThrow(expect.objectContaining({ code: "double-free" }));
-    for (let p = a - 12; p < a + 2000; p += 4) if (p !== a) expect(() => heap.free(p)).toThrow(expect.objectContaining({ code: "invalid-pointer" }));
-    expect(heap.stats()).toEqual(before);
-    expect(heap.check()).toBeNull();
+    expect(heap.stats().cachedBlocks).toBe(1);
+    expectRefusedAsCached(heap, a, 2000);
   });
 
   it("realloc grows a block into the victim beside it", async () => {
