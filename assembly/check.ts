@@ -185,8 +185,8 @@ export function checkHeap(): u32 {
 
 /**
  * I18: each bin of the cache holds its count of used, flagged and keyed blocks of its size
- * (cache.ts), at most CACHE_CAP, and the always-empty bin word is 0. Returns 0, or the block or
- * state where they differ.
+ * (cache.ts), at most CACHE_CAP, and the victim word at most one such block of a size above the
+ * bins', with its count. Returns 0, or the block or state where they differ.
  */
 function checkCache(start: usize, epilogue: usize): usize {
   const stateAddr = changetype<usize>(ST());
