@@ -20,7 +20,7 @@
 // Needs ../shared; the npm script builds first.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +38,7 @@ const { values, positionals: files } = parseArgs({
 const top = Number(values.top);
 if (!Number.isInteger(top) || top < 0) throw new Error(`--top takes a whole number, got ${values.top}`);
 if (files.length === 0) throw new Error("give one or more .wasm modules with alloc, replay and memory exports");
+for (const f of files) if (!existsSync(f)) throw new Error(`${f}: no such file (npm run build:bench builds build/bench/*.wasm)`);
 const [traceName, fromText = "0", toText = "1"] = values.stretch.split(":");
 const from = Number(fromText), to = Number(toText);
 if (!(from >= 0 && from < to && to <= 1)) throw new Error(`${values.stretch}: from and to must satisfy 0 <= from < to <= 1`);
