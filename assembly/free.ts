@@ -38,7 +38,11 @@ export function flushCache(): bool {
 }
 
 /** free: returns OK (also for 0), DOUBLE_FREE or INVALID_POINTER; on an error nothing changes. */
-export function deallocate(ptr: usize): u32 {
+export function deallocate(ptr: usize): u32 { return deallocateInline(ptr); }
+
+/** deallocate's steps, inlined into the exported free (index.ts), as malloc's are (alloc.ts, allocateInline). */
+// @ts-ignore: decorator
+@inline export function deallocateInline(ptr: usize): u32 {
   if (ptr == 0) return ErrorCode.OK;
   if (!MINIMAL && GUARDS && !ASC_FEATURE_THREADS && SEGREGATED_IMMEDIATE()) {
     // The default policy's free, with no call on its path: the table is read once for the

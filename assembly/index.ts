@@ -11,8 +11,8 @@
 // Sizes and pointers are usize (u32). Every function documents what it does with 0, huge and
 // foreign values; there are no negative or NaN values at this level.
 
-import { allocate, allocateAligned, callocate } from "./alloc";
-import { deallocate, flushCache as flushHeapCache } from "./free";
+import { allocateAligned, allocateInline, callocate } from "./alloc";
+import { deallocateInline, flushCache as flushHeapCache } from "./free";
 import { reallocate, usableSize_ } from "./realloc";
 import { HeapStatus, configure, ensureHeap, heapStatus, placeHeap } from "./setup";
 import { blockKind, checkHeap, walkNext } from "./check";
@@ -68,7 +68,7 @@ import {
  */
 export function malloc(size: usize): usize {
   if (ASC_FEATURE_THREADS) return sharedMalloc(size);
-  return DEBUG ? debugAllocate(size, false) : allocate(size);
+  return DEBUG ? debugAllocate(size, false) : allocateInline(size);
 }
 
 /**
@@ -78,7 +78,7 @@ export function malloc(size: usize): usize {
  */
 export function free(ptr: usize): i32 {
   if (ASC_FEATURE_THREADS) return <i32>sharedFree(ptr);
-  return <i32>(DEBUG ? debugFree(ptr) : deallocate(ptr));
+  return <i32>(DEBUG ? debugFree(ptr) : deallocateInline(ptr));
 }
 
 /**
