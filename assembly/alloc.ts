@@ -36,9 +36,10 @@ export function allocateInternal(n: usize): usize {
 export function allocate(n: usize): usize { return allocateInline(n); }
 
 /**
- * allocate's steps, inlined into the exported malloc (index.ts): a call from JS then runs them
- * with no wasm call in between, as it does free's (a call more cost 2.6–3.0 ns a malloc and free
- * pair from JS, 4%; bench/RESULTS.md, 2026-11-30). Every other caller shares allocate's one copy.
+ * allocate's steps, inlined into the exported malloc (index.ts), as deallocate's are into free:
+ * a call from JS then runs them with no wasm call in between (the call more cost a malloc and
+ * free pair from JS 2.6–3.1 ns, 4%; bench/RESULTS.md, 2026-11-30). Every other caller shares
+ * allocate's one copy.
  */
 // @ts-ignore: decorator
 @inline export function allocateInline(n: usize): usize {
